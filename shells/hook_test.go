@@ -1,0 +1,393 @@
+package shells
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/awsrole/awsrole/internal/testenv"
+)
+
+const testRole = "arn:aws:iam::123456789012:role/deploy"
+
+func TestHookScriptsLint(t *testing.T) {
+	t.Run("bash", func(t *testing.T) {
+		shellcheck := testenv.Tool(t, "shellcheck")
+		shfmt := testenv.Tool(t, "shfmt")
+		run(t, exec.Command(shellcheck, "--enable=all", "hook.bash"))
+		run(t, exec.Command(shfmt, "-d", "hook.bash"))
+		// The rendered script too: the substituted words must still be sound.
+		rendered := renderTo(t, Bash, weirdOptions(t.TempDir()))
+		run(t, exec.Command(shellcheck, "--enable=all", rendered))
+	})
+	t.Run("zsh", func(t *testing.T) {
+		// shellcheck has no zsh mode and shfmt 3.6 cannot parse zsh-only
+		// syntax such as ${(%):-…}; zsh's own parser checks the file.
+		zsh := testenv.Tool(t, "zsh")
+		run(t, exec.Command(zsh, "--no-rcs", "-n", "hook.zsh"))
+		run(t, exec.Command(zsh, "--no-rcs", "-n", renderTo(t, Zsh, weirdOptions(t.TempDir()))))
+	})
+	t.Run("fish", func(t *testing.T) {
+		fishIndent := testenv.Tool(t, "fish_indent")
+		fish := testenv.Tool(t, "fish")
+		cmd := exec.Command(fishIndent)
+		cmd.Stdin = strings.NewReader(fishHook)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != fishHook {
+			t.Errorf("fish_indent changes hook.fish; run: fish_indent -w shells/hook.fish")
+		}
+		run(t, exec.Command(fish, "--no-config", "-n", renderTo(t, Fish, weirdOptions(t.TempDir()))))
+	})
+}
+
+func TestHookPlaceholders(t *testing.T) {
+	for _, sh := range all {
+		script := map[string]string{"bash": bashHook, "zsh": zshHook, "fish": fishHook}[sh.Name()]
+		for _, p := range []string{binPlaceholder, genFilePlaceholder} {
+			if !regexp.MustCompile(`[ =]` + p + `\n`).MatchString(script) {
+				t.Errorf("%s: %s does not stand as a whole word", sh.Name(), p)
+			}
+		}
+		got, err := sh.Hook(HookOptions{Bin: "/bin/awsrole", GenFile: "/tmp/gen"})
+		if err != nil || strings.Contains(got, "@AWSROLE_") {
+			t.Errorf("%s: placeholder left in the rendered hook (err %v)", sh.Name(), err)
+		}
+		for _, o := range []HookOptions{{Bin: "", GenFile: "/g"}, {Bin: "awsrole", GenFile: "/g"}, {Bin: "/a", GenFile: "g"}, {Bin: "/a\x00b", GenFile: "/g"}} {
+			if _, err := sh.Hook(o); err == nil {
+				t.Errorf("%s: Hook(%q) accepted", sh.Name(), o)
+			}
+		}
+	}
+}
+
+// TestHookQuietUnderStrictFlags sources each rendered hook the way zoxide's
+// tests do: strict flags, no rc files, and nothing may be printed. In bash
+// and zsh it also runs interactively, where the hook installs and runs.
+func TestHookQuietUnderStrictFlags(t *testing.T) {
+	strict := map[string][]string{
+		"bash": {"-e", "-u", "-o", "pipefail"},
+		"zsh":  {"-e", "-u", "-o", "pipefail"},
+	}
+	for _, sh := range all {
+		t.Run(sh.Name(), func(t *testing.T) {
+			tool := testenv.Tool(t, sh.Name())
+			dir := t.TempDir()
+			hook := mustHook(t, sh, weirdOptions(dir))
+			cmd := shellCommand(tool, sh, false, hook, strict[sh.Name()]...)
+			cmd.Env = baseEnv(t, dir)
+			if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+				t.Fatalf("non-interactive: %v, output %q", err, out)
+			}
+			if sh.Name() == "fish" {
+				return // no strict mode; the behaviour test covers interactive fish
+			}
+			f := newFakeBin(t, sh)
+			out := filepath.Join(dir, "out")
+			script := `source "$AWSROLE_TEST_HOOK" >` + out + ` 2>&1; _awsrole_hook >>` + out + ` 2>&1; printf '%s' "$_awsrole_bin" >` + filepath.Join(dir, "bin")
+			cmd = shellCommand(tool, sh, true, script, strict[sh.Name()]...)
+			cmd.Env = f.env
+			if b, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("interactive: %v, output %q", err, b)
+			}
+			if b, _ := os.ReadFile(out); len(b) > 0 {
+				t.Errorf("interactive: the hook printed %q", b)
+			}
+			if b, _ := os.ReadFile(filepath.Join(dir, "bin")); string(b) != f.bin {
+				t.Errorf("_awsrole_bin = %q, want %q", b, f.bin)
+			}
+			if got := f.log(t); got != "export "+sh.Name()+"\n" {
+				t.Errorf("binary log %q", got)
+			}
+		})
+	}
+}
+
+// weirdOptions puts spaces, quotes, $, backticks and a newline in the paths.
+func weirdOptions(dir string) HookOptions {
+	d := filepath.Join(dir, "it's a \"dir\" $HOME `x` \\ %s\n!")
+	return HookOptions{Bin: filepath.Join(d, "awsrole"), GenFile: filepath.Join(d, "gen")}
+}
+
+func mustHook(t *testing.T, sh Shell, o HookOptions) string {
+	t.Helper()
+	s, err := sh.Hook(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func renderTo(t *testing.T, sh Shell, o HookOptions) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hook."+sh.Name())
+	if err := os.WriteFile(p, []byte(mustHook(t, sh, o)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if out, err := cmd.CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("%s: %v\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+}
+
+// fakeBin is a stand-in awsrole at a path with spaces and quotes: it logs
+// each run and prints what the engine would (a role, _awsrole_recheck=0).
+type fakeBin struct {
+	dir, bin, logFile, gen string
+	env                    []string
+}
+
+func newFakeBin(t *testing.T, sh Shell) *fakeBin {
+	t.Helper()
+	dir := t.TempDir()
+	o := weirdOptions(dir)
+	f := &fakeBin{dir: dir, bin: o.Bin, gen: o.GenFile, logFile: filepath.Join(dir, "log")}
+	if err := os.MkdirAll(filepath.Dir(o.Bin), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >>\"$AWSROLE_TEST_LOG\"\nexec cat \"$AWSROLE_TEST_OUT\"\n"
+	if err := os.WriteFile(o.Bin, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, err := sh.Export(map[string]*string{"_awsrole_recheck": ptr("0"), "AWSROLE_ROLE": ptr(testRole)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outFile := filepath.Join(dir, "code")
+	if err := os.WriteFile(outFile, []byte(code), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hook := filepath.Join(dir, "hook")
+	if err := os.WriteFile(hook, []byte(mustHook(t, sh, o)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"d1", "d2"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.env = append(baseEnv(t, dir),
+		"AWSROLE_TEST_LOG="+f.logFile, "AWSROLE_TEST_OUT="+outFile, "AWSROLE_TEST_HOOK="+hook,
+		"AWSROLE_TEST_GEN="+f.gen, "AWSROLE_TEST_HOOKOUT="+filepath.Join(dir, "hookout"),
+		"AWSROLE_TEST_D1="+filepath.Join(dir, "d1"), "AWSROLE_TEST_D2="+filepath.Join(dir, "d2"))
+	return f
+}
+
+func (f *fakeBin) log(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(f.logFile)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (f *fakeBin) hookOutput(t *testing.T) string {
+	t.Helper()
+	b, _ := os.ReadFile(filepath.Join(f.dir, "hookout"))
+	return string(b)
+}
+
+// The same steps in each shell's syntax: the fast path must skip the binary
+// unless the directory, the generation file or the clock says otherwise.
+var behaviourScripts = map[string]string{
+	"bash": `log() { printf '%s\n' "$*" >>"$AWSROLE_TEST_LOG"; }
+ret() { return "$1"; }
+h() { _awsrole_hook >>"$AWSROLE_TEST_HOOKOUT" 2>&1; }
+user_pc() { :; }
+PROMPT_COMMAND=user_pc
+source "$AWSROLE_TEST_HOOK"; source "$AWSROLE_TEST_HOOK"
+log "=installed ${PROMPT_COMMAND[*]}"
+` + commonSteps + `
+_awsrole_recheck=1; h; log "=past recheck"
+_awsrole_recheck=99999999999; h; log "=future recheck"
+_awsrole_recheck=0
+` + statusSteps,
+	"zsh": `log() { printf '%s\n' "$*" >>"$AWSROLE_TEST_LOG"; }
+ret() { return "$1"; }
+h() { _awsrole_hook >>"$AWSROLE_TEST_HOOKOUT" 2>&1; }
+user_pc() { :; }
+precmd_functions=(user_pc)
+source "$AWSROLE_TEST_HOOK"; source "$AWSROLE_TEST_HOOK"
+log "=installed ${precmd_functions[*]}"
+` + commonSteps + `
+_awsrole_recheck=1; h; log "=past recheck"
+_awsrole_recheck=99999999999; h; log "=future recheck"
+_awsrole_recheck=0
+` + statusSteps,
+	"fish": `function log; printf '%s\n' "$argv" >>$AWSROLE_TEST_LOG; end
+function ret; return $argv[1]; end
+function h; emit fish_prompt >>$AWSROLE_TEST_HOOKOUT 2>&1; end
+function user_pc --on-event fish_prompt; end
+source $AWSROLE_TEST_HOOK; source $AWSROLE_TEST_HOOK
+log "=installed" (functions --handlers-type generic | string match -e _awsrole_hook)
+` + commonSteps + `
+set -g _awsrole_recheck 1; h; log "=past recheck"
+set -g _awsrole_recheck 99999999999; h; log "=future recheck"
+set -g _awsrole_recheck 0
+` + strings.NewReplacer(`$?`, `$status`, `${AWSROLE_ROLE-}`, `$AWSROLE_ROLE`).Replace(statusSteps),
+}
+
+const commonSteps = `cd "$AWSROLE_TEST_D1"; h; log "=first call"
+h; log "=same directory and generation"
+cd "$AWSROLE_TEST_D2"; h; log "=changed directory"
+printf '7\n' >"$AWSROLE_TEST_GEN"; h; log "=bumped generation"
+h; log "=unchanged again"`
+
+const statusSteps = `rm "$AWSROLE_TEST_GEN"; h; log "=generation file removed"
+ret 3; _awsrole_hook; log "=status $? on the fast path"
+cd "$AWSROLE_TEST_D1"; ret 4; _awsrole_hook; log "=status $? on the slow path"
+log "=role ${AWSROLE_ROLE-}"`
+
+func TestHookBehaviour(t *testing.T) {
+	for _, sh := range all {
+		t.Run(sh.Name(), func(t *testing.T) {
+			tool := testenv.Tool(t, sh.Name())
+			f := newFakeBin(t, sh)
+			cmd := shellCommand(tool, sh, true, behaviourScripts[sh.Name()])
+			cmd.Env = f.env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			installed := map[string]string{
+				"bash": "=installed _awsrole_hook user_pc",
+				"zsh":  "=installed _awsrole_hook user_pc",
+				"fish": "=installed fish_prompt _awsrole_hook",
+			}[sh.Name()]
+			run := "export " + sh.Name()
+			want := strings.Join([]string{
+				installed,
+				run, "=first call",
+				"=same directory and generation",
+				run, "=changed directory",
+				run, "=bumped generation",
+				"=unchanged again",
+				run, "=past recheck",
+				"=future recheck",
+				run, "=generation file removed",
+				"=status 3 on the fast path",
+				run, "=status 4 on the slow path",
+				"=role " + testRole,
+			}, "\n") + "\n"
+			if got := f.log(t); got != want {
+				t.Errorf("log:\n%s\nwant:\n%s", got, want)
+			}
+			if out := f.hookOutput(t); out != "" {
+				t.Errorf("the hook printed %q", out)
+			}
+		})
+	}
+}
+
+// TestHookRunsAtPromptBeforeUserHooks drives a real interactive bash and zsh
+// (commands on stdin still get a prompt, PROMPT_COMMAND and precmd): the
+// user's own prompt hook, installed first, must already see the role and the
+// exit status of the user's command.
+func TestHookRunsAtPromptBeforeUserHooks(t *testing.T) {
+	for _, sh := range []Shell{Bash, Zsh} {
+		t.Run(sh.Name(), func(t *testing.T) {
+			tool := testenv.Tool(t, sh.Name())
+			f := newFakeBin(t, sh)
+			install := map[string]string{"bash": "PROMPT_COMMAND=user_pc", "zsh": "precmd_functions=(user_pc)"}[sh.Name()]
+			stdin := `log() { printf '%s\n' "$*" >>"$AWSROLE_TEST_LOG"; }; ret() { return "$1"; }
+user_pc() { log "user hook sees status $? role ${AWSROLE_ROLE-none}"; }; ` + install + `
+source "$AWSROLE_TEST_HOOK"; source "$AWSROLE_TEST_HOOK"; cd "$AWSROLE_TEST_D1"
+ret 5
+exit 0
+`
+			args := map[string][]string{"bash": {"--noprofile", "--norc", "-i"}, "zsh": {"--no-globalrcs", "--no-rcs", "-i"}}[sh.Name()]
+			cmd := exec.Command(tool, args...)
+			cmd.Env = f.env
+			cmd.Stdin = strings.NewReader(stdin)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			want := "user hook sees status 0 role none\n" +
+				"export " + sh.Name() + "\n" +
+				"user hook sees status 0 role " + testRole + "\n" +
+				"user hook sees status 5 role " + testRole + "\n"
+			if got := f.log(t); got != want {
+				t.Errorf("log:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestHookFastPathStartsNoProcess traces process creation while the hook
+// takes its fast path ten times, including the clock comparison.
+func TestHookFastPathStartsNoProcess(t *testing.T) {
+	strace := testenv.Tool(t, "strace")
+	setup := map[string]string{
+		"bash": `source "$AWSROLE_TEST_HOOK"; printf '1\n' >"$AWSROLE_TEST_GEN"; _awsrole_hook
+_awsrole_recheck=99999999999
+: <"$AWSROLE_TEST_D1/begin"
+for i in 1 2 3 4 5 6 7 8 9 10; do _awsrole_hook; done
+: <"$AWSROLE_TEST_D1/end"`,
+		"fish": `source $AWSROLE_TEST_HOOK; printf '1\n' >$AWSROLE_TEST_GEN; _awsrole_hook
+set -g _awsrole_recheck 99999999999
+true <$AWSROLE_TEST_D1/begin
+for i in 1 2 3 4 5 6 7 8 9 10; _awsrole_hook; end
+true <$AWSROLE_TEST_D1/end`,
+	}
+	setup["zsh"] = setup["bash"]
+	for _, sh := range all {
+		t.Run(sh.Name(), func(t *testing.T) {
+			tool := testenv.Tool(t, sh.Name())
+			f := newFakeBin(t, sh)
+			for _, m := range []string{"begin", "end"} {
+				if err := os.WriteFile(filepath.Join(f.dir, "d1", m), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			trace := filepath.Join(f.dir, "trace")
+			shell := shellCommand(tool, sh, true, setup[sh.Name()])
+			cmd := exec.Command(strace, append([]string{"-f", "-qq", "-e", "trace=process,openat", "-o", trace}, shell.Args...)...)
+			cmd.Env = f.env
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			b, err := os.ReadFile(trace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(b), "\n")
+			begin, end := -1, -1
+			for i, l := range lines {
+				if strings.Contains(l, "/d1/begin") && begin < 0 {
+					begin = i
+				}
+				if strings.Contains(l, "/d1/end") {
+					end = i
+				}
+			}
+			if begin < 0 || end < begin {
+				t.Fatalf("markers not found in the trace:\n%s", clip(string(b)))
+			}
+			reads := 0
+			spawn := regexp.MustCompile(`\b(clone3?|v?fork|execve)\(`)
+			for _, l := range lines[begin:end] {
+				if spawn.MatchString(l) {
+					t.Errorf("fast path started a process: %s", l)
+				}
+				if strings.Contains(l, "openat(") && strings.Contains(l, "/gen\"") {
+					reads++
+				}
+			}
+			if reads != 10 {
+				t.Errorf("generation file opened %d times between the markers, want 10 (did the hook run?)", reads)
+			}
+			if got := f.log(t); got != "export "+sh.Name()+"\n" {
+				t.Errorf("binary log %q, want one run", got)
+			}
+		})
+	}
+}

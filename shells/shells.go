@@ -1,0 +1,126 @@
+// Package shells turns the engine's variable changes into code for an
+// interactive shell, and renders the prompt hook that evaluates that code.
+// It knows shells, not AWS: nothing here imports the SDK or hook/.
+package shells
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Shell is one supported shell.
+type Shell interface {
+	// Name is the name the user passes on the command line ("bash").
+	Name() string
+	// Hook returns the integration script for the user's rc file, with the
+	// values in o substituted and quoted for this shell.
+	Hook(o HookOptions) (string, error)
+	// Export returns code that applies changes when the shell evaluates it:
+	// a nil value unsets the variable. Names beginning with PrivatePrefix
+	// become plain (unexported) globals of the shell; every other name is an
+	// environment variable. The output is sorted by name, one line each.
+	Export(changes map[string]*string) (string, error)
+}
+
+// HookOptions are the values a hook script is rendered with.
+type HookOptions struct {
+	Bin     string // absolute path of the awsrole binary, as installed
+	GenFile string // absolute path of the generation counter file (may not exist yet)
+}
+
+// PrivatePrefix marks the hook's own shell variables, which are never
+// exported to the commands the user runs. The hook reads _awsrole_pwd,
+// _awsrole_gen and _awsrole_recheck; it uses _awsrole_status,
+// _awsrole_newgen, _awsrole_now, _awsrole_trap and _awsrole_code as locals,
+// so the engine must not set those.
+const PrivatePrefix = "_awsrole_"
+
+var (
+	Bash Shell = bash{}
+	Zsh  Shell = zsh{}
+	Fish Shell = fish{}
+)
+
+var all = []Shell{Bash, Zsh, Fish}
+
+// Names lists the supported shells.
+func Names() []string {
+	names := make([]string, len(all))
+	for i, s := range all {
+		names[i] = s.Name()
+	}
+	return names
+}
+
+// Lookup finds a supported shell by name.
+func Lookup(name string) (Shell, error) {
+	for _, s := range all {
+		if s.Name() == name {
+			return s, nil
+		}
+	}
+	return nil, fmt.Errorf("unsupported shell %q (supported: %s)", name, strings.Join(Names(), ", "))
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// sortedNames checks every change and returns the names in byte order.
+func sortedNames(changes map[string]*string) ([]string, error) {
+	names := make([]string, 0, len(changes))
+	for name, value := range changes {
+		if !validName.MatchString(name) {
+			return nil, fmt.Errorf("invalid variable name %q", name)
+		}
+		if value != nil && strings.IndexByte(*value, 0) >= 0 {
+			// No shell can hold a NUL byte: it would be cut short silently.
+			return nil, fmt.Errorf("value of %s contains a NUL byte", name)
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+func isPrivate(name string) bool { return strings.HasPrefix(name, PrivatePrefix) }
+
+// export builds Export output from one line-writer per kind of change.
+func export(changes map[string]*string, line func(b *strings.Builder, name string, value *string)) (string, error) {
+	names, err := sortedNames(changes)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, name := range names {
+		line(&b, name, changes[name])
+		b.WriteByte('\n')
+	}
+	return b.String(), nil
+}
+
+// Placeholders in the hook scripts; each stands as a whole shell word.
+const (
+	binPlaceholder     = "@AWSROLE_BIN@"
+	genFilePlaceholder = "@AWSROLE_GENFILE@"
+)
+
+// render substitutes the quoted options into a hook script.
+func render(script string, o HookOptions, quote func(string) string) (string, error) {
+	for _, p := range []struct{ what, path string }{{"awsrole binary", o.Bin}, {"generation file", o.GenFile}} {
+		switch {
+		case p.path == "":
+			return "", fmt.Errorf("hook: no path for the %s", p.what)
+		case !filepath.IsAbs(p.path):
+			return "", fmt.Errorf("hook: path of the %s is not absolute: %q", p.what, p.path)
+		case strings.IndexByte(p.path, 0) >= 0:
+			return "", errors.New("hook: path of the " + p.what + " contains a NUL byte")
+		}
+	}
+	return strings.NewReplacer(
+		binPlaceholder, quote(o.Bin),
+		genFilePlaceholder, quote(o.GenFile),
+	).Replace(script), nil
+}
