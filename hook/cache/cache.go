@@ -1,0 +1,180 @@
+// Package cache is the credential cache every shell of a user shares: one
+// JSON file per key under a 0700 directory, files 0600, written by atomic
+// rename, with a per-key lock so that shells entering the same project at
+// once wait for the one that is fetching instead of fetching (and prompting)
+// again.
+package cache
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Cache is rooted at Dir (e.g. $XDG_CACHE_HOME/awsrole).
+type Cache struct{ Dir string }
+
+var validKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+func (c Cache) path(key, ext string) (string, error) {
+	if !validKey.MatchString(key) {
+		return "", fmt.Errorf("cache key %q is not a file name", key)
+	}
+	return filepath.Join(c.Dir, key+ext), nil
+}
+
+// ensureDir creates the directory 0700 whatever the umask, and refuses one
+// that others could write into or read from.
+func (c Cache) ensureDir() error {
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	fi, err := os.Stat(c.Dir)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := ownedByMe(fi); err != nil {
+		return fmt.Errorf("cache: %s %w", c.Dir, err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(c.Dir, 0o700); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+	}
+	return nil
+}
+
+// Get reads the entry for key into v. A missing entry is (false, nil). An
+// entry that is corrupt, or that others could have written or read, is
+// removed and reported as missing: the cache is never a reason to fail.
+func (c Cache) Get(key string, v any) (bool, error) {
+	p, err := c.path(key, ".json")
+	if err != nil {
+		return false, err
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		os.Remove(p)
+		return false, nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || ownedByMe(fi) != nil || fi.Size() > 1<<20 {
+		os.Remove(p)
+		return false, nil
+	}
+	if err := json.NewDecoder(f).Decode(v); err != nil {
+		os.Remove(p)
+		return false, nil
+	}
+	return true, nil
+}
+
+// Put writes the entry for key atomically with mode 0600.
+func (c Cache) Put(key string, v any) error {
+	p, err := c.path(key, ".json")
+	if err != nil {
+		return err
+	}
+	if err := c.ensureDir(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(c.Dir, ".tmp-*") // CreateTemp makes it 0600
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: %w", err)
+	}
+	// fsync before rename: a crash must leave the old entry or the new one,
+	// never a truncated file that parses as something else.
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the entry for key, if any.
+func (c Cache) Delete(key string) error {
+	p, err := c.path(key, ".json")
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Clear removes every entry (locks stay: another process may hold one).
+func (c Cache) Clear() error {
+	matches, _ := filepath.Glob(filepath.Join(c.Dir, "*.json"))
+	for _, m := range matches {
+		if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
+// Lock takes the exclusive lock for key, waiting for another holder; the
+// returned function releases it. The lock is an flock on a separate file so
+// that the entry itself can be replaced by rename while it is held, and the
+// kernel drops it if the holder dies.
+func (c Cache) Lock(key string) (func(), error) {
+	p, err := c.path(key, ".lock")
+	if err != nil {
+		return nil, err
+	}
+	if err := c.ensureDir(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cache: %w", err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cache: lock %s: %w", p, err)
+	}
+	return func() { f.Close() }, nil
+}
+
+func ownedByMe(fi os.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("is owned by another user (uid %d)", st.Uid)
+	}
+	return nil
+}
