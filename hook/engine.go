@@ -197,6 +197,21 @@ func (e *Engine) admit(path string) (*config.File, error) {
 	return f, nil
 }
 
+// Logout forgets the cached credentials (and MFA session) of the file at
+// path. Shells keep what they exported until it expires.
+func (e *Engine) Logout(env state.Env, path string) error {
+	f, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	cur, err := state.Decode(env[state.Var])
+	if err != nil {
+		cur = nil
+	}
+	base, _ := e.restore(env, cur)
+	return e.Source.Forget(e.request(f, base, false))
+}
+
 // Login gets fresh credentials for the file at path now, asking for an MFA
 // code if one is needed, and leaves them in the cache for every shell.
 func (e *Engine) Login(ctx context.Context, env state.Env, path string) (role string, expires time.Time, err error) {

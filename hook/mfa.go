@@ -58,6 +58,17 @@ func (e *Engine) MFAPrompt(useTerminal bool) creds.MFAPrompt {
 }
 
 func readCode(ctx context.Context, tty *os.File, serial, purpose string) (string, error) {
+	// The shell may leave the terminal in its line editor's raw mode while
+	// its prompt hook runs (fish does): ask in plain line mode, with echo,
+	// Enter as end of line and Ctrl-C as SIGINT, then put its mode back.
+	if old, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS); err == nil {
+		cooked := *old
+		cooked.Lflag |= unix.ICANON | unix.ECHO | unix.ECHOE | unix.ISIG
+		cooked.Iflag |= unix.ICRNL
+		if unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, &cooked) == nil {
+			defer unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, old)
+		}
+	}
 	fmt.Fprintf(tty, "awsrole: MFA code for %s (%s): ", serial, purpose)
 	line := make(chan string, 1)
 	go func() {

@@ -145,11 +145,11 @@ func configPath(args []string) (string, error) {
 
 func allowCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "allow [PATH]",
-		Short: "Trust a .awsrole.toml (the nearest one by default) as it is now",
-		Long:  "Trust a .awsrole.toml as it is now. Any later change to the file blocks it again until it is allowed again.",
+		Use:     "allow [PATH]",
+		Short:   "Trust a .awsrole.toml (the nearest one by default) as it is now",
+		Long:    "Trust a .awsrole.toml as it is now. Any later change to the file blocks it again until it is allowed again.",
 		Example: "  awsrole allow\n  awsrole allow ~/src/infra",
-		Args:  cobra.MaximumNArgs(1),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			path, err := configPath(args)
 			if err != nil {
@@ -201,10 +201,10 @@ func bump(c *cobra.Command, p hook.Paths) {
 
 func loginCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "login [PATH]",
-		Short: "Get (asking for an MFA code if needed) and cache the credentials for a directory now",
+		Use:     "login [PATH]",
+		Short:   "Get (asking for an MFA code if needed) and cache the credentials for a directory now",
 		Example: "  awsrole login\n  awsrole login ~/src/infra",
-		Args:  cobra.MaximumNArgs(1),
+		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			path, err := configPath(args)
 			if err != nil {
@@ -233,21 +233,37 @@ func loginCmd() *cobra.Command {
 func logoutCmd() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "logout [--all]",
+		Use:   "logout [--all | PATH]",
 		Short: "Forget cached credentials and MFA sessions",
-		Args:  cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			p := hook.DefaultPaths()
-			e := hook.NewEngine(p)
-			if err := e.Source.Cache.Clear(); err != nil {
+		Long: `Forget the cached credentials (and the MFA session behind them) of the nearest
+.awsrole.toml, or of PATH, or with --all of everything. Shells keep what they
+have already exported until it expires; the next fetch asks for a code again.`,
+		Example: "  awsrole logout\n  awsrole logout --all",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			e := hook.NewEngine(hook.DefaultPaths())
+			if all {
+				if len(args) > 0 {
+					return usageError{fmt.Errorf("--all takes no PATH")}
+				}
+				if err := e.Source.Cache.Clear(); err != nil {
+					return err
+				}
+				say(c, "forgot all cached credentials and MFA sessions")
+				return nil
+			}
+			path, err := configPath(args)
+			if err != nil {
 				return err
 			}
-			bump(c, p)
-			say(c, "forgot all cached credentials and MFA sessions")
+			if err := e.Logout(environ(), path); err != nil {
+				return err
+			}
+			say(c, "forgot the cached credentials of %s", path)
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "forget everything (the default for now)")
+	cmd.Flags().BoolVar(&all, "all", false, "forget every cached credential and MFA session")
 	return cmd
 }
 

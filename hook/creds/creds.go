@@ -77,9 +77,7 @@ func (s Source) Get(ctx context.Context, req Request) (Credentials, error) {
 		req.Now = time.Now()
 	}
 	f := req.File
-	key := cacheKey("creds", fmt.Sprint(f.Mode()), f.RoleARN, f.Profile, f.MFASerial, f.ExternalID,
-		req.SessionName, f.Duration.String(), f.STSRegion, sourceID(req.Env, f.SourceProfile), endpointID(req.Env))
-	return s.cached(key, req, func() (Credentials, error) {
+	return s.cached(credsKey(req), req, func() (Credentials, error) {
 		switch f.Mode() {
 		case config.ModeProfile:
 			return s.fromProfile(ctx, req)
@@ -136,6 +134,32 @@ func (c Credentials) fetchedAfter(t time.Time) bool {
 
 var warnf = func(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "awsrole: warning: "+format+"\n", args...)
+}
+
+// credsKey names the cache entry of the credentials req asks for: any
+// difference in source, role, external ID, duration or region is another entry.
+func credsKey(req Request) string {
+	f := req.File
+	return cacheKey("creds", fmt.Sprint(f.Mode()), f.RoleARN, f.Profile, f.MFASerial, f.ExternalID,
+		req.SessionName, f.Duration.String(), f.STSRegion, sourceID(req.Env, f.SourceProfile), endpointID(req.Env))
+}
+
+// mfaKey names the MFA session of a serial for a source identity. Not keyed
+// by region: session tokens from a regional endpoint are valid everywhere.
+func mfaKey(req Request) string {
+	return cacheKey("mfa", req.File.MFASerial, sourceID(req.Env, req.File.SourceProfile), endpointID(req.Env))
+}
+
+// Forget removes the cached credentials of req and the MFA session behind
+// them, so the next use fetches (and asks) again.
+func (s Source) Forget(req Request) error {
+	if err := s.Cache.Delete(credsKey(req)); err != nil {
+		return err
+	}
+	if req.File.MFASerial == "" {
+		return nil
+	}
+	return s.Cache.Delete(mfaKey(req))
 }
 
 func cacheKey(parts ...string) string {
@@ -268,10 +292,9 @@ func (s Source) mfaSession(ctx context.Context, req Request, d time.Duration) (C
 
 func (s Source) mfaSessionFrom(ctx context.Context, req Request, cfg aws.Config, d time.Duration) (Credentials, error) {
 	f := req.File
-	key := cacheKey("mfa", f.MFASerial, cfg.Region, sourceID(req.Env, f.SourceProfile), endpointID(req.Env))
 	sessionReq := req
-	sessionReq.Fresh = false // a refresh of a role must not throw away the MFA session
-	return s.cached(key, sessionReq, func() (Credentials, error) {
+	sessionReq.Fresh = false // a new role session must not throw away the MFA session
+	return s.cached(mfaKey(req), sessionReq, func() (Credentials, error) {
 		base, err := retrieve(ctx, req, cfg)
 		if err != nil {
 			return Credentials{}, err
