@@ -33,7 +33,7 @@ if [[ $- == *i* ]]; then
 		# Ctrl-C during an MFA prompt must cancel the binary, not the shell.
 		_awsrole_trap=$(\builtin trap -p SIGINT)
 		\builtin trap -- '' SIGINT
-		_awsrole_code=$("${_awsrole_bin}" export bash)
+		_awsrole_code=$("${_awsrole_bin}" export --prompt bash)
 		\builtin eval -- "${_awsrole_trap:-\\builtin trap -- - SIGINT}"
 		\builtin eval -- "${_awsrole_code}"
 		\builtin return "${_awsrole_status}"

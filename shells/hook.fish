@@ -32,7 +32,7 @@ if status is-interactive
         # An observed SIGINT does not cancel fish: Ctrl-C reaches only the binary.
         function _awsrole_sigint --on-signal SIGINT
         end
-        command $_awsrole_bin export fish | source
+        command $_awsrole_bin export --prompt fish | source
         functions --erase _awsrole_sigint
         return $_awsrole_status
     end

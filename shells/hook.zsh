@@ -35,7 +35,7 @@ if [[ -o interactive ]]; then
 		\builtin typeset -g _awsrole_pwd=${PWD} _awsrole_gen=${_awsrole_newgen}
 		# Ctrl-C during an MFA prompt must cancel the binary, not the shell.
 		\builtin trap -- '' INT
-		_awsrole_code=$("${_awsrole_bin}" export zsh)
+		_awsrole_code=$("${_awsrole_bin}" export --prompt zsh)
 		\builtin trap -- - INT
 		\builtin eval -- "${_awsrole_code}"
 		\builtin return "${_awsrole_status}"

@@ -101,7 +101,7 @@ func TestHookQuietUnderStrictFlags(t *testing.T) {
 			if b, _ := os.ReadFile(filepath.Join(dir, "bin")); string(b) != f.bin {
 				t.Errorf("_awsrole_bin = %q, want %q", b, f.bin)
 			}
-			if got := f.log(t); got != "export "+sh.Name()+"\n" {
+			if got := f.log(t); got != "export --prompt "+sh.Name()+"\n" {
 				t.Errorf("binary log %q", got)
 			}
 		})
@@ -263,7 +263,7 @@ func TestHookBehaviour(t *testing.T) {
 				"zsh":  "=installed _awsrole_hook user_pc",
 				"fish": "=installed fish_prompt _awsrole_hook",
 			}[sh.Name()]
-			run := "export " + sh.Name()
+			run := "export --prompt " + sh.Name()
 			want := strings.Join([]string{
 				installed,
 				run, "=first call",
@@ -312,7 +312,7 @@ exit 0
 				t.Fatalf("%v\n%s", err, out)
 			}
 			want := "user hook sees status 0 role none\n" +
-				"export " + sh.Name() + "\n" +
+				"export --prompt " + sh.Name() + "\n" +
 				"user hook sees status 0 role " + testRole + "\n" +
 				"user hook sees status 5 role " + testRole + "\n"
 			if got := f.log(t); got != want {
@@ -385,7 +385,7 @@ true <$AWSROLE_TEST_D1/end`,
 			if reads != 10 {
 				t.Errorf("generation file opened %d times between the markers, want 10 (did the hook run?)", reads)
 			}
-			if got := f.log(t); got != "export "+sh.Name()+"\n" {
+			if got := f.log(t); got != "export --prompt "+sh.Name()+"\n" {
 				t.Errorf("binary log %q, want one run", got)
 			}
 		})

@@ -32,7 +32,7 @@ func TestHookFishPrompt(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, tty) }()
 
 	want := "prompt sees status 0 role \n" +
-		"export fish\n" +
+		"export --prompt fish\n" +
 		"prompt sees status 0 role " + testRole + "\n" +
 		"prompt sees status 1 role " + testRole + "\n"
 	steps := []string{
