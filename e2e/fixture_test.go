@@ -26,11 +26,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	awsroleBin = filepath.Join(dir, "awsrole")
-	build := exec.Command("go", "build", "-o", awsroleBin, "github.com/awsrole/awsrole/cmd/awsrole")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build awsrole:", err)
-		os.Exit(1)
+	for _, pkg := range []string{"cmd/awsrole", "cmd/teststs"} {
+		build := exec.Command("go", "build", "-o", dir, "github.com/awsrole/awsrole/"+pkg)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build:", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
