@@ -204,22 +204,14 @@ func (e *Engine) Logout(env state.Env, path string) error {
 	if err != nil {
 		return err
 	}
-	cur, err := state.Decode(env[state.Var])
-	if err != nil {
-		cur = nil
-	}
-	base, _ := e.restore(env, cur)
+	base, _ := e.restore(env, e.currentOrNil(env))
 	return e.Source.Forget(e.request(f, base, false))
 }
 
 // Login gets fresh credentials for the file at path now, asking for an MFA
 // code if one is needed, and leaves them in the cache for every shell.
 func (e *Engine) Login(ctx context.Context, env state.Env, path string) (role string, expires time.Time, err error) {
-	cur, err := state.Decode(env[state.Var])
-	if err != nil {
-		cur = nil
-	}
-	base, _ := e.restore(env, cur)
+	base, _ := e.restore(env, e.currentOrNil(env))
 	f, err := e.admit(path)
 	if err != nil {
 		return "", time.Time{}, err
@@ -265,23 +257,7 @@ func explain(err error, f *config.File, u *config.User, retry bool) string {
 
 // activate exports c for f on top of base.
 func (e *Engine) activate(env, base state.Env, cur *state.State, f *config.File, c creds.Credentials) Result {
-	want := map[string]*string{}
-	for _, n := range competingVars {
-		want[n] = nil
-	}
-	want["AWS_ACCESS_KEY_ID"] = &c.AccessKeyID
-	want["AWS_SECRET_ACCESS_KEY"] = &c.SecretAccessKey
-	// Key, secret and token travel together; AWS_SECURITY_TOKEN is the same
-	// token or nothing, so a stale one can never win (botocore reads it first).
-	want["AWS_SESSION_TOKEN"], want["AWS_SECURITY_TOKEN"] = optional(c.SessionToken), optional(c.SessionToken)
-	want["AWS_CREDENTIAL_EXPIRATION"], want["AWS_SESSION_EXPIRATION"] = nil, nil
-	if !c.Expires.IsZero() {
-		exp := c.Expires.UTC().Format(time.RFC3339)
-		want["AWS_CREDENTIAL_EXPIRATION"], want["AWS_SESSION_EXPIRATION"] = &exp, &exp
-	}
-	if f.Region != "" {
-		want["AWS_REGION"], want["AWS_DEFAULT_REGION"] = &f.Region, &f.Region
-	}
+	want := contract(f, c)
 	st := &state.State{File: f.Path, Dir: f.Dir, Digest: digest(f.Content), Gen: e.Gen,
 		Role: roleName(f), Region: f.Region, Expires: c.Expires}
 	if !c.Expires.IsZero() {
@@ -308,6 +284,29 @@ func (e *Engine) activate(env, base state.Env, cur *state.State, f *config.File,
 		msgs = []string{msg}
 	}
 	return e.result(env, target, st, msgs)
+}
+
+// contract is the environment contract of DESIGN.md for credentials c of
+// file f: every owned variable, set or (nil) unset.
+func contract(f *config.File, c creds.Credentials) map[string]*string {
+	want := map[string]*string{}
+	for _, n := range competingVars {
+		want[n] = nil
+	}
+	want["AWS_ACCESS_KEY_ID"] = &c.AccessKeyID
+	want["AWS_SECRET_ACCESS_KEY"] = &c.SecretAccessKey
+	// Key, secret and token travel together; AWS_SECURITY_TOKEN is the same
+	// token or nothing, so a stale one can never win (botocore reads it first).
+	want["AWS_SESSION_TOKEN"], want["AWS_SECURITY_TOKEN"] = optional(c.SessionToken), optional(c.SessionToken)
+	want["AWS_CREDENTIAL_EXPIRATION"], want["AWS_SESSION_EXPIRATION"] = nil, nil
+	if !c.Expires.IsZero() {
+		exp := c.Expires.UTC().Format(time.RFC3339)
+		want["AWS_CREDENTIAL_EXPIRATION"], want["AWS_SESSION_EXPIRATION"] = &exp, &exp
+	}
+	if f.Region != "" {
+		want["AWS_REGION"], want["AWS_DEFAULT_REGION"] = &f.Region, &f.Region
+	}
+	return want
 }
 
 // block fails closed: in a directory whose role cannot be had, no AWS
