@@ -6,25 +6,16 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/hook/state"
 	"github.com/awsrole/awsrole/shells"
 	"github.com/spf13/cobra"
 )
-
-// interrupted returns a context cancelled by Ctrl-C. The shell hook ignores
-// SIGINT around the binary; a Go program un-ignores a signal it asks for, so
-// Ctrl-C reaches us and we fail closed instead of the shell dropping our output.
-func interrupted() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-}
 
 func exportCmd() *cobra.Command {
 	var atPrompt bool
