@@ -262,6 +262,14 @@ func (e *Engine) activate(env, base state.Env, cur *state.State, f *config.File,
 		Role: roleName(f), Region: f.Region, Expires: c.Expires}
 	if !c.Expires.IsZero() {
 		st.RefreshAt = c.Expires.Add(-e.User.RefreshMargin)
+		// A refresh that brought back the same credentials (an SSO session
+		// nearing its end) would otherwise be retried at every prompt.
+		if !st.RefreshAt.After(e.Now) && cur.Active() && cur.Expires.Equal(c.Expires) {
+			st.RefreshAt = e.Now.Add(time.Minute)
+			if st.RefreshAt.After(c.Expires) {
+				st.RefreshAt = c.Expires
+			}
+		}
 	}
 	target, err := e.seal(base, want, st)
 	if err != nil {

@@ -1,0 +1,172 @@
+package hook
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/awsrole/awsrole/hook/state"
+	"github.com/awsrole/awsrole/hook/trust"
+	"github.com/awsrole/awsrole/internal/teststs"
+)
+
+// engineWorld is an Engine on temporary paths, a test STS knowing alice's
+// long-term keys, and the user's environment holding those keys directly.
+type engineWorld struct {
+	t     *testing.T
+	sts   *teststs.Server
+	paths Paths
+	alice teststs.Credentials
+	env   state.Env
+	home  string
+}
+
+func newEngineWorld(t *testing.T) *engineWorld {
+	home := t.TempDir()
+	w := &engineWorld{t: t, sts: teststs.Start(t), home: home, paths: Paths{
+		Config: filepath.Join(home, "config"), Data: filepath.Join(home, "data"),
+		Cache: filepath.Join(home, "cache"), State: filepath.Join(home, "state")}}
+	w.alice = w.sts.AddUser("alice", teststs.InAccount("111111111111"))
+	w.sts.AddRole("arn:aws:iam::222222222222:role/a")
+	w.sts.AddRole("arn:aws:iam::333333333333:role/b")
+	w.env = state.Env{
+		"AWS_ACCESS_KEY_ID": w.alice.AccessKeyID, "AWS_SECRET_ACCESS_KEY": w.alice.SecretAccessKey,
+		"AWS_SECURITY_TOKEN": "stale", "AWS_ENDPOINT_URL_STS": w.sts.URL(),
+		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true",
+	}
+	// creds.Source replaces the process environment with the shell's.
+	saved := os.Environ()
+	t.Cleanup(func() {
+		os.Clearenv()
+		for _, kv := range saved {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	})
+	return w
+}
+
+func (w *engineWorld) project(name, role string) string {
+	dir := filepath.Join(w.home, name)
+	path := filepath.Join(dir, ".awsrole.toml")
+	content := []byte("role_arn = \"" + role + "\"\nregion = \"eu-west-1\"\n")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	if err := (trust.Store{Dir: w.paths.Data}).Allow(path, content); err != nil {
+		w.t.Fatal(err)
+	}
+	return dir
+}
+
+// prompt runs one evaluation at dir and applies its changes to w.env.
+func (w *engineWorld) prompt(dir string) Result {
+	e := NewEngine(w.paths)
+	r := e.Export(context.Background(), w.env, dir)
+	for n, v := range r.Changes {
+		if strings.HasPrefix(n, "_awsrole_") {
+			continue
+		}
+		if v == nil {
+			delete(w.env, n)
+		} else {
+			w.env[n] = *v
+		}
+	}
+	return r
+}
+
+func TestStateNeverCarriesASecret(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	r := w.prompt(a)
+	if !strings.HasPrefix(w.env["AWS_ACCESS_KEY_ID"], "ASIA") {
+		t.Fatalf("no role credentials: %v", r.Messages)
+	}
+	raw := w.env[state.Var]
+	st, err := state.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, _ := state.Encode(st) // the JSON inside, re-encoded: compare both forms
+	for _, secret := range []string{w.env["AWS_SECRET_ACCESS_KEY"], w.env["AWS_SESSION_TOKEN"], w.alice.SecretAccessKey, w.alice.AccessKeyID, w.env["AWS_ACCESS_KEY_ID"]} {
+		for _, form := range []string{raw, decoded, st.Saved, strings.Join(r.Messages, "\n")} {
+			if strings.Contains(form, secret) {
+				t.Fatalf("a credential (%.4s…) is readable in the state or a message", secret)
+			}
+		}
+	}
+	// And the sealed values do restore alice's own keys on leave.
+	w.prompt(w.home)
+	if w.env["AWS_SECRET_ACCESS_KEY"] != w.alice.SecretAccessKey || w.env["AWS_SECURITY_TOKEN"] != "stale" {
+		t.Fatal("leaving did not restore the user's own credentials")
+	}
+	if _, ok := w.env[state.Var]; ok {
+		t.Fatal("AWSROLE_STATE survived leaving")
+	}
+}
+
+func TestSwitchAssumesFromTheUsersOwnIdentity(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	b := w.project("b", "arn:aws:iam::333333333333:role/b")
+	w.prompt(a)
+	w.prompt(b)
+	reqs := w.sts.Requests()
+	if len(reqs) != 2 || reqs[1].RoleArn != "arn:aws:iam::333333333333:role/b" || reqs[1].AccessKeyID != w.alice.AccessKeyID {
+		t.Fatalf("B was not assumed with alice's key: %+v", reqs)
+	}
+	if w.env["AWSROLE_ROLE"] != "arn:aws:iam::333333333333:role/b" {
+		t.Fatalf("AWSROLE_ROLE = %q", w.env["AWSROLE_ROLE"])
+	}
+}
+
+func TestUnchangedPromptDoesNothing(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	w.prompt(a)
+	r := w.prompt(filepath.Join(a))
+	for n := range r.Changes {
+		if n != RecheckVar {
+			t.Errorf("an unchanged prompt changed %s", n)
+		}
+	}
+	if len(r.Messages) != 0 {
+		t.Errorf("an unchanged prompt said %q", r.Messages)
+	}
+	if n := w.sts.Calls("AssumeRole"); n != 1 {
+		t.Errorf("%d STS calls", n)
+	}
+}
+
+func TestRefreshFailureKeepsValidCredentialsUntilExpiry(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	w.prompt(a)
+	key := w.env["AWS_ACCESS_KEY_ID"]
+	st, _ := state.Decode(w.env[state.Var])
+	w.sts.FailAll("AssumeRole", teststs.AccessDenied)
+
+	e := NewEngine(w.paths)
+	e.Now = st.RefreshAt.Add(time.Second) // due for refresh, not yet expired
+	r := e.Export(context.Background(), w.env, a)
+	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "could not refresh") {
+		t.Fatalf("messages %q", r.Messages)
+	}
+	if _, changed := r.Changes["AWS_ACCESS_KEY_ID"]; changed {
+		t.Fatal("valid credentials were dropped on a failed refresh")
+	}
+
+	e = NewEngine(w.paths)
+	e.Now = st.Expires.Add(time.Second) // expired: nothing may stay exported
+	r = e.Export(context.Background(), w.env, a)
+	if v, changed := r.Changes["AWS_ACCESS_KEY_ID"]; !changed || v != nil {
+		t.Fatalf("expired credentials (%s) stayed exported: %v", key[:4], r.Messages)
+	}
+}
