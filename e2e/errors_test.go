@@ -64,10 +64,7 @@ func TestFailClosed(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.sts.FailNext("AssumeRole", 1, teststs.AccessDenied)
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		out := s.Run("cd infra")
 		wantOutput(t, out, "AssumeRole failed: AccessDenied")
@@ -83,10 +80,7 @@ func TestFailClosed(t *testing.T) {
 		w := newWorld(t, teststs.WithStallLimit(20*time.Second))
 		w.write(".config/awsrole/config.toml", "sts_timeout = \"2s\"\n")
 		w.sts.FailAll("AssumeRole", teststs.Stall)
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		start := time.Now()
 		out := s.Run("cd infra")
@@ -100,10 +94,7 @@ func TestFailClosed(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.sts.FailAll("AssumeRole", teststs.Throttling)
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		out := s.Run("cd infra")
 		wantOutput(t, out, "AssumeRole failed: Throttling")
@@ -116,10 +107,7 @@ func TestFailClosed(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.sts.FailNext("AssumeRole", 1, teststs.ExpiredCredentials)
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		out := s.Run("cd infra")
 		wantOutput(t, out, "STS returned credentials that expired at")
@@ -129,10 +117,7 @@ func TestFailClosed(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.sts.FailAll("AssumeRole", teststs.MalformedXML)
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		out := s.Run("cd infra")
 		wantOutput(t, out, "AssumeRole failed")
@@ -156,10 +141,7 @@ func TestFailClosed(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t)
 		w.write(".config/awsrole/config.toml", "allowed_accounts = [\"999999999999\"]\n")
-		dir := w.project("infra", deployFile)
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject("infra", deployFile)
 		s := w.shell("bash")
 		out := s.Run("cd infra")
 		wantOutput(t, out, "names account 222222222222, which allowed_accounts in")
@@ -193,10 +175,7 @@ func TestCtrlCCancels(t *testing.T) {
 			w := newWorld(t, teststs.WithStallLimit(25*time.Second))
 			w.sts.FailAll("AssumeRole", teststs.Stall)
 			w.write(".config/awsrole/config.toml", "sts_timeout = \"20s\"\n")
-			dir := w.project("infra", deployFile)
-			if out, err := w.awsrole(dir, "allow"); err != nil {
-				t.Fatalf("allow: %v\n%s", err, out)
-			}
+			w.allowedProject("infra", deployFile)
 			s := w.shell(kind)
 			s.Send("cd infra\r")
 			deadline := time.Now().Add(10 * time.Second)

@@ -106,6 +106,16 @@ func (w *world) project(name, toml string) string {
 	return filepath.Join(w.home, name)
 }
 
+// allowedProject is project, trusted with `awsrole allow` as a user would.
+func (w *world) allowedProject(name, toml string) string {
+	w.t.Helper()
+	dir := w.project(name, toml)
+	if out, err := w.awsrole(dir, "allow"); err != nil {
+		w.t.Fatalf("allow: %v\n%s", err, out)
+	}
+	return dir
+}
+
 // awsrole runs the binary outside any shell, as the user would in a script.
 func (w *world) awsrole(dir string, args ...string) (string, error) {
 	cmd := exec.Command(awsroleBin, args...)

@@ -32,10 +32,7 @@ func mfaWorld(t *testing.T) *world {
 	w.sts.AddRole(mfaDeploy, teststs.RequireMFA())
 	w.sts.AddRole(mfaAudit, teststs.RequireMFA())
 	for name, role := range map[string]string{"mfa-a": mfaDeploy, "mfa-b": mfaAudit} {
-		dir := w.project(name, fmt.Sprintf("role_arn = %q\nmfa_serial = %q\nregion = \"ap-east-1\"\n", role, mfaSerial))
-		if out, err := w.awsrole(dir, "allow"); err != nil {
-			t.Fatalf("allow: %v\n%s", err, out)
-		}
+		w.allowedProject(name, fmt.Sprintf("role_arn = %q\nmfa_serial = %q\nregion = \"ap-east-1\"\n", role, mfaSerial))
 	}
 	return w
 }
@@ -213,10 +210,7 @@ func TestGetSessionToken(t *testing.T) {
 	awsCLI := testenv.Tool(t, "/usr/bin/aws")
 	w := newWorld(t)
 	w.sts.AddMFA(mfaSerial, "alice", codeFirst)
-	dir := w.project("user", fmt.Sprintf("mfa_serial = %q\nregion = \"eu-west-1\"\nduration = \"36h\"\n", mfaSerial))
-	if out, err := w.awsrole(dir, "allow"); err != nil {
-		t.Fatalf("allow: %v\n%s", err, out)
-	}
+	dir := w.allowedProject("user", fmt.Sprintf("mfa_serial = %q\nregion = \"eu-west-1\"\nduration = \"36h\"\n", mfaSerial))
 	s := w.shell("bash")
 	s.Send("cd user\r")
 	s.Expect(mfaPrompt)
@@ -306,10 +300,7 @@ func TestRefreshBeforeExpiry(t *testing.T) {
 
 func TestCacheFiles(t *testing.T) {
 	w := newWorld(t)
-	dir := w.project("infra", deployFile)
-	if out, err := w.awsrole(dir, "allow"); err != nil {
-		t.Fatalf("allow: %v\n%s", err, out)
-	}
+	w.allowedProject("infra", deployFile)
 	s := w.shell("bash")
 	s.Run("umask 000")
 	wantOutput(t, s.Run("cd infra"), "awsrole: assumed ")

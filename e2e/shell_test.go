@@ -111,10 +111,7 @@ func TestCdAssumesAndLeavingRestores(t *testing.T) {
 // a project is theirs; leaving must not overwrite it (direnv #1112).
 func TestHandEditedVariableSurvivesLeaving(t *testing.T) {
 	w := newWorld(t)
-	a := w.project("infra", "role_arn = \""+deployRole+"\"\nregion = \"ap-east-1\"\n")
-	if out, err := w.awsrole(a, "allow"); err != nil {
-		t.Fatalf("allow: %v\n%s", err, out)
-	}
+	w.allowedProject("infra", "role_arn = \""+deployRole+"\"\nregion = \"ap-east-1\"\n")
 	s := w.shell("bash")
 	wantOutput(t, s.Run("cd infra"), "awsrole: assumed ")
 	s.Run("export AWS_REGION=us-west-2 AWS_PROFILE=mine")
