@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,10 +21,12 @@ import (
 // Cache is rooted at Dir (e.g. $XDG_CACHE_HOME/awsrole).
 type Cache struct{ Dir string }
 
-var validKey = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+// At most 128 long, checked in code: `{1,128}` would compile into 128
+// copies, about a millisecond of every prompt's start-up.
+var validKey = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func (c Cache) path(key, ext string) (string, error) {
-	if !validKey.MatchString(key) {
+	if len(key) > 128 || !validKey.MatchString(key) {
 		return "", fmt.Errorf("cache key %q is not a file name", key)
 	}
 	return filepath.Join(c.Dir, key+ext), nil
@@ -58,7 +61,8 @@ func (c Cache) Get(key string, v any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW, 0)
+	// O_NONBLOCK: a FIFO in place of the entry must not hang the prompt.
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -113,8 +117,23 @@ func (c Cache) Put(key string, v any) error {
 	if err := os.Rename(tmp.Name(), p); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
+	c.sweep()
 	return nil
 }
+
+// sweep removes temporary files that writers killed before their rename left
+// behind (they may hold secrets). A temporary file younger than staleTemp may
+// belong to a writer still at work and is left alone.
+func (c Cache) sweep() {
+	matches, _ := filepath.Glob(filepath.Join(c.Dir, ".tmp-*"))
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.Remove(m)
+		}
+	}
+}
+
+const staleTemp = time.Minute
 
 // Delete removes the entry for key, if any.
 func (c Cache) Delete(key string) error {

@@ -67,8 +67,8 @@ func (f *File) Mode() Mode {
 func (f *File) AccountID() string {
 	switch f.Mode() {
 	case ModeRole:
-		if m := roleARNRe.FindStringSubmatch(f.RoleARN); m != nil {
-			return m[1]
+		if validRoleARN(f.RoleARN) {
+			return roleARNRe.FindStringSubmatch(f.RoleARN)[1]
 		}
 	case ModeSessionToken:
 		if m := mfaARNRe.FindStringSubmatch(f.MFASerial); m != nil {
@@ -104,7 +104,9 @@ var fileKeys = []string{keyRoleARN, keySourceProfile, keyProfile, keyMFASerial,
 var (
 	// An IAM role ARN: the role name is [\w+=,.@-]{1,64}; the optional path
 	// is segments of printable ASCII. STS takes role ARNs up to 2048 long.
-	roleARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/((?:[!-.0-~]+/)*)([\w+=,.@-]{1,64})$`)
+	// Lengths are checked in code (validRoleARN): a counted repetition
+	// compiles into one copy per count, which every prompt paid at start-up.
+	roleARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/((?:[!-.0-~]+/)*)([\w+=,.@-]+)$`)
 	// A virtual MFA device ARN, with an optional path. The name may be empty:
 	// see IsRootMFASerial.
 	mfaARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):mfa/((?:[\w+=,.@-]+/)*)([\w+=,.@-]*)$`)
@@ -118,7 +120,7 @@ var (
 	// us-iso-east-1, eusc-de-east-1 (the sovereign cloud's four-letter
 	// prefix is why this allows 2-4 letters first).
 	regionRe      = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$`)
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]+$`)   // 2 to 64 long
 	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2 to 1224 long
 )
 
@@ -292,7 +294,7 @@ func (f *File) validate(d *doc) error {
 		}
 	}
 
-	if f.RoleARN != "" && (!roleARNRe.MatchString(f.RoleARN) || len(f.RoleARN) > 2048) {
+	if f.RoleARN != "" && !validRoleARN(f.RoleARN) {
 		if strings.Contains(f.RoleARN, ":assumed-role/") {
 			return d.err(keyRoleARN, "role_arn %s is a role session arn; write the role's arn: arn:aws:iam::<12-digit account>:role/<name>", quote(f.RoleARN))
 		}
@@ -331,7 +333,7 @@ func (f *File) validate(d *doc) error {
 				fmtDur(f.Duration), what, fmtDur(minDuration), fmtDur(max), int(minDuration.Seconds()), int(max.Seconds()))
 		}
 	}
-	if f.SessionName != "" && !sessionNameRe.MatchString(f.SessionName) {
+	if f.SessionName != "" && !(sessionNameRe.MatchString(f.SessionName) && len(f.SessionName) >= 2 && len(f.SessionName) <= 64) {
 		return d.err(keySessionName, "session_name %s is invalid; use 2 to 64 of the characters a-z A-Z 0-9 _ + = , . @ -", quote(f.SessionName))
 	}
 	if f.ExternalID != "" && !(externalIDRe.MatchString(f.ExternalID) && len(f.ExternalID) >= 2 && len(f.ExternalID) <= 1224) {
@@ -410,4 +412,9 @@ func DefaultSessionName(user, dir string) string {
 		name += "-awsrole"
 	}
 	return name
+}
+
+func validRoleARN(s string) bool {
+	m := roleARNRe.FindStringSubmatch(s)
+	return m != nil && len(m[3]) <= 64 && len(s) <= 2048
 }
