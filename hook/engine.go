@@ -67,6 +67,10 @@ type Result struct {
 	Changes  state.Changes
 	Messages []string
 	State    *state.State // the state after the changes; nil when none
+	// Base is the environment without any awsrole role that the credentials
+	// were sought from; nil when the evaluation did not get that far. The
+	// watcher refreshes from it (hook/watch).
+	Base state.Env
 }
 
 // NewEngine builds an Engine from the user's paths and config.
@@ -116,6 +120,7 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 	}
 	r := e.enter(ctx, env, base, cur, path, refresh)
 	r.Messages = append(msgs, r.Messages...)
+	r.Base = base
 	return r
 }
 

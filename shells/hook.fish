@@ -12,6 +12,9 @@ if status is-interactive
     function _awsrole_hook --on-event fish_prompt
         set -l _awsrole_status $status
         set -l _awsrole_newgen ''
+        # Exported for 'awsrole doctor': this shell's prompts run the hook.
+        test "$AWSROLE_HOOK" = "fish:$fish_pid"
+        or set -gx AWSROLE_HOOK "fish:$fish_pid"
         # A failed < always warns in fish, so look before reading.
         if path is -rf -- "$_awsrole_genfile"
             read -- _awsrole_newgen <"$_awsrole_genfile"

@@ -16,6 +16,8 @@ if [[ -o interactive ]]; then
 		\builtin emulate -L zsh
 		\builtin setopt no_aliases
 		\builtin local _awsrole_newgen='' _awsrole_now='' _awsrole_code=''
+		# Exported for 'awsrole doctor': this shell's prompts run the hook.
+		[[ ${AWSROLE_HOOK-} == "zsh:$$" ]] || \builtin export AWSROLE_HOOK="zsh:$$"
 		# zsh reports a failed < even with 2> first; the group silences it.
 		{ \builtin read -r _awsrole_newgen <"${_awsrole_genfile-}" } 2>/dev/null
 		if [[ ${PWD} == "${_awsrole_pwd-}" && ${_awsrole_newgen} == "${_awsrole_gen-}" ]]; then

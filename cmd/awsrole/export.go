@@ -13,6 +13,7 @@ import (
 
 	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/hook/state"
+	"github.com/awsrole/awsrole/hook/watch"
 	"github.com/awsrole/awsrole/shells"
 	"github.com/spf13/cobra"
 )
@@ -65,6 +66,11 @@ stdout, when the credentials cannot be had.`,
 				say(c, "%s", m)
 			}
 			fmt.Fprint(c.OutOrStdout(), code)
+			if atPrompt {
+				// After the answer: the shell waits for this process to exit,
+				// not for the watcher, whose output goes to its own log.
+				watch.Note(e.Paths, res)
+			}
 			return nil
 		},
 	}

@@ -1,0 +1,17 @@
+package creds
+
+import "time"
+
+// MFASessionExpiry is when the cached MFA session behind req (its mfa_serial
+// and source identity) expires; zero when none is cached or it has expired.
+// It only reads the cache: no SDK, no network.
+func (s Source) MFASessionExpiry(req Request) time.Time {
+	if req.File == nil || req.File.MFASerial == "" {
+		return time.Time{}
+	}
+	var c Credentials
+	if ok, _ := s.Cache.Get(mfaKey(req), &c); !ok || !c.usableAt(time.Now()) {
+		return time.Time{}
+	}
+	return c.Expires
+}
