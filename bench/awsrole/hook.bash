@@ -1,0 +1,1 @@
+eval "$("${AWSROLE_BENCH_BIN}/awsrole" hook bash)"

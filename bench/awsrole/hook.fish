@@ -1,0 +1,1 @@
+"$AWSROLE_BENCH_BIN/awsrole" hook fish | source
