@@ -30,7 +30,8 @@ test: deps build vet lint
 	$(MAKE) fuzz
 
 # Each fuzz target for a bounded time; the oracle is the real shell.
-FUZZ := shells:FuzzExportBash shells:FuzzExportZsh shells:FuzzExportFish hook/config:FuzzParse
+FUZZ := shells:FuzzExportBash shells:FuzzExportZsh shells:FuzzExportFish \
+	shells:FuzzHookPathsBash shells:FuzzHookPathsZsh shells:FuzzHookPathsFish hook/config:FuzzParse
 fuzz:
 	@set -e; for t in $(FUZZ); do \
 		echo "fuzz $${t} for $(FUZZTIME)"; \
