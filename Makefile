@@ -3,7 +3,7 @@
 # make bench  the prompt-overhead benchmark against direnv
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-TOOLS   := zsh fish fish_indent /usr/bin/aws shellcheck shfmt expect
+TOOLS   := zsh fish fish_indent /usr/bin/aws shellcheck shfmt expect strace
 FUZZTIME ?= 10s
 
 .PHONY: all build deps test vet lint fuzz demo bench clean

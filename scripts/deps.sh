@@ -5,7 +5,7 @@ set -euo pipefail
 
 declare -A package=(
 	[zsh]=zsh [fish]=fish [fish_indent]=fish ["/usr/bin/aws"]=awscli
-	[shellcheck]=shellcheck [shfmt]=shfmt [expect]=expect [direnv]=direnv
+	[shellcheck]=shellcheck [shfmt]=shfmt [expect]=expect [direnv]=direnv [strace]=strace
 )
 
 missing=()
