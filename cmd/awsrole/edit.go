@@ -6,9 +6,7 @@ import (
 	"os"
 	"os/exec"
 
-	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/hook/config"
-	"github.com/awsrole/awsrole/hook/trust"
 	"github.com/spf13/cobra"
 )
 
@@ -43,13 +41,7 @@ allowed, so every shell picks it up at its next prompt.`,
 				}
 				f, err := config.Load(path)
 				if err == nil {
-					p := hook.DefaultPaths()
-					if err := (trust.Store{Dir: p.Data}).Allow(f.Path, f.Content); err != nil {
-						return err
-					}
-					bump(c, p)
-					say(c, "allowed %s", f.Path)
-					return nil
+					return allowFile(c, f)
 				}
 				if after, _ := os.ReadFile(path); bytes.Equal(after, before) || attempt == editAttempts {
 					return fmt.Errorf("%s; left as it is and not allowed", oneLine(err.Error()))

@@ -9,10 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/hook/config"
 	"github.com/awsrole/awsrole/hook/doctor"
-	"github.com/awsrole/awsrole/hook/trust"
 	"github.com/spf13/cobra"
 )
 
@@ -71,13 +69,7 @@ is never overwritten.`,
 			if err != nil {
 				return err
 			}
-			p := hook.DefaultPaths()
-			if err := (trust.Store{Dir: p.Data}).Allow(f.Path, f.Content); err != nil {
-				return err
-			}
-			bump(c, p)
-			say(c, "allowed %s", path)
-			return nil
+			return allowFile(c, f)
 		},
 	}
 	cmd.Flags().StringVar(&profile, "profile", "", "copy this profile of ~/.aws/config")

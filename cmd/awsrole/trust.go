@@ -50,15 +50,20 @@ func allowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p := hook.DefaultPaths()
-			if err := (trust.Store{Dir: p.Data}).Allow(f.Path, f.Content); err != nil {
-				return err
-			}
-			bump(c, p)
-			say(c, "allowed %s", f.Path)
-			return nil
+			return allowFile(c, f)
 		},
 	}
+}
+
+// allowFile trusts f as it is now and tells every shell to look again.
+func allowFile(c *cobra.Command, f *config.File) error {
+	p := hook.DefaultPaths()
+	if err := (trust.Store{Dir: p.Data}).Allow(f.Path, f.Content); err != nil {
+		return err
+	}
+	bump(c, p)
+	say(c, "allowed %s", f.Path)
+	return nil
 }
 
 func denyCmd() *cobra.Command {
