@@ -12,6 +12,7 @@ all: build
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/awsrole ./cmd/awsrole
+	$(GO) build -o bin/awsrole-sts ./cmd/awsrole-sts
 	$(GO) build -o bin/teststs ./cmd/teststs
 
 deps:

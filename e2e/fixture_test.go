@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	awsroleBin = filepath.Join(dir, "awsrole")
-	for _, pkg := range []string{"cmd/awsrole", "cmd/teststs"} {
+	for _, pkg := range []string{"cmd/awsrole", "cmd/awsrole-sts", "cmd/teststs"} {
 		build := exec.Command("go", "build", "-o", dir, "github.com/awsrole/awsrole/"+pkg)
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {

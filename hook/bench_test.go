@@ -30,7 +30,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	env := state.Env{"AWS_ACCESS_KEY_ID": alice.AccessKeyID, "AWS_SECRET_ACCESS_KEY": alice.SecretAccessKey,
 		"AWS_ENDPOINT_URL_STS": sts.URL(), "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
 		"AWS_EC2_METADATA_DISABLED": "true", "HOME": home, "USER": "alice"}
-	saved := os.Environ() // creds.Source replaces the process environment on a fetch
+	saved := os.Environ() // the in-process sts.Fetcher replaces the process environment on a fetch
 	b.Cleanup(func() {
 		os.Clearenv()
 		for _, kv := range saved {

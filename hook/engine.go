@@ -13,8 +13,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/awsrole/awsrole/hook/cache"
 	"github.com/awsrole/awsrole/hook/config"
 	"github.com/awsrole/awsrole/hook/creds"
+	"github.com/awsrole/awsrole/hook/creds/helper"
 	"github.com/awsrole/awsrole/hook/state"
 	"github.com/awsrole/awsrole/hook/trust"
 )
@@ -73,6 +75,13 @@ type Result struct {
 	Base state.Env
 }
 
+// newFetcher is how an Engine calls STS on a cache miss: through the STS
+// helper process, so that this binary does not link the AWS SDK. Tests of
+// this package fetch in process instead.
+var newFetcher = func(c cache.Cache, u *config.User) creds.Fetcher {
+	return helper.Client{CacheDir: c.Dir, MFAProcess: u.MFAProcess}
+}
+
 // NewEngine builds an Engine from the user's paths and config.
 func NewEngine(p Paths) *Engine {
 	e := &Engine{Paths: p, Now: time.Now(), Gen: ReadGen(p.GenFile()), Source: creds.Source{}}
@@ -81,6 +90,7 @@ func NewEngine(p Paths) *Engine {
 	if e.User == nil {
 		e.User, _ = config.LoadUser("")
 	}
+	e.Source.Fetcher = newFetcher(e.Source.Cache, e.User)
 	if u := os.Getenv("USER"); u != "" {
 		e.Username = u
 	} else {

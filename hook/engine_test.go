@@ -37,7 +37,7 @@ func newEngineWorld(t *testing.T) *engineWorld {
 		"AWS_SECURITY_TOKEN": "stale", "AWS_ENDPOINT_URL_STS": w.sts.URL(),
 		"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true",
 	}
-	// creds.Source replaces the process environment with the shell's.
+	// The in-process sts.Fetcher replaces the process environment with the shell's.
 	saved := os.Environ()
 	t.Cleanup(func() {
 		os.Clearenv()

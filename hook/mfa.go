@@ -57,18 +57,15 @@ func (e *Engine) MFAPrompt(useTerminal bool) creds.MFAPrompt {
 	}
 }
 
-// askingKey carries the function WithAsking registers.
-type askingKey struct{}
-
 // WithAsking returns a context under which the terminal MFA prompt calls
 // asking(true) before it writes to the terminal and asking(false) once it is
 // done, so that a progress display on the same terminal steps aside.
 func WithAsking(ctx context.Context, asking func(bool)) context.Context {
-	return context.WithValue(ctx, askingKey{}, asking)
+	return creds.WithAsking(ctx, asking)
 }
 
 func readCode(ctx context.Context, tty *os.File, serial, purpose string) (string, error) {
-	if asking, _ := ctx.Value(askingKey{}).(func(bool)); asking != nil {
+	if asking := creds.Asking(ctx); asking != nil {
 		asking(true)
 		defer asking(false)
 	}

@@ -26,7 +26,7 @@ for f in hook.bash hook.zsh hook.fish envrc.sh cd.sh; do
 done
 bin=${root}/bin
 ours=${root}/bench/awsrole
-for tool in "${bin}/awsrole" "${bin}/teststs"; do
+for tool in "${bin}/awsrole" "${bin}/awsrole-sts" "${bin}/teststs"; do
 	[[ -x ${tool} ]] || die "${tool} is missing; run 'make bench'"
 done
 for tool in bash zsh fish expect direnv go; do

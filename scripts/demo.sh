@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "${BIN_DIR:-${root}/bin}" && pwd)
 aws=/usr/bin/aws # Debian's AWS CLI; another aws may come first on PATH
-for tool in "${bin}/awsrole" "${bin}/teststs" "${aws}"; do
+for tool in "${bin}/awsrole" "${bin}/awsrole-sts" "${bin}/teststs" "${aws}"; do
 	[[ -x ${tool} ]] || {
 		echo "demo: ${tool} is missing; run 'make demo'" >&2
 		exit 1

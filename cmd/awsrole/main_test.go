@@ -14,12 +14,14 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 
+	"github.com/awsrole/awsrole/internal/stshelper"
 	"github.com/awsrole/awsrole/internal/teststs"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"awsrole": func() { os.Exit(run(os.Args[1:])) },
+		"awsrole":     func() { os.Exit(run(os.Args[1:])) },
+		"awsrole-sts": func() { os.Exit(stshelper.Main()) },
 	})
 }
 

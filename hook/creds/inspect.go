@@ -10,7 +10,7 @@ func (s Source) MFASessionExpiry(req Request) time.Time {
 		return time.Time{}
 	}
 	var c Credentials
-	if ok, _ := s.Cache.Get(mfaKey(req), &c); !ok || !c.usableAt(time.Now()) {
+	if ok, _ := s.Cache.Get(MFAKey(req), &c); !ok || !c.UsableAt(time.Now()) {
 		return time.Time{}
 	}
 	return c.Expires
