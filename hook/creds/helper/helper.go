@@ -168,6 +168,9 @@ func (c Client) Fetch(ctx context.Context, req creds.Request) (creds.Credentials
 		return creds.Credentials{}, err
 	}
 	if err := cmd.Start(); err != nil {
+		if ctx.Err() != nil {
+			return creds.Credentials{}, ctx.Err() // Ctrl-C before the helper started: "cancelled", as in process
+		}
 		return creds.Credentials{}, fmt.Errorf("start %s: %v", Name, err)
 	}
 	answer, readErr := readAnswer(ctx, out)

@@ -156,6 +156,15 @@ func TestCancel(t *testing.T) {
 	}
 }
 
+func TestCancelledBeforeStart(t *testing.T) {
+	c, f := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Fetch(ctx, creds.Request{File: f, SessionName: "ok"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want cancelled", err)
+	}
+}
+
 // The helper acts only on the file the caller admitted.
 func TestChangedFile(t *testing.T) {
 	c, f := setup(t)
