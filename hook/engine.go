@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -109,7 +110,16 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 	}
 	path, err := config.Find(pwd)
 	if err != nil {
-		path = "" // an unreadable parent directory: nothing here governs this shell
+		// Whether a file governs this directory cannot be known (a parent
+		// that cannot be searched): fail closed, as for a file that is bad.
+		path = filepath.Join(pwd, config.FileName)
+		if cur != nil && cur.File == path && cur.Gen == e.Gen && cur.Blocked != "" {
+			return e.result(env, env, cur, nil)
+		}
+		base, msgs := e.restore(env, cur)
+		r := e.block(env, base, path, fmt.Sprintf("cannot look for %s from %s: %v; AWS credentials are cleared here", config.FileName, pwd, err))
+		r.Messages = append(msgs, r.Messages...)
+		return r
 	}
 	if cur == nil && path == "" {
 		return e.result(env, env, nil, nil)

@@ -170,3 +170,26 @@ func TestRefreshFailureKeepsValidCredentialsUntilExpiry(t *testing.T) {
 		t.Fatalf("expired credentials (%s) stayed exported: %v", key[:4], r.Messages)
 	}
 }
+
+// When it cannot be known whether a file governs the directory, the engine
+// fails closed: nothing exported, one message, quiet at the next prompt, and
+// leaving still restores the user's own variables.
+func TestUnsearchableDirectoryFailsClosed(t *testing.T) {
+	w := newEngineWorld(t)
+	// config.Find refuses a directory that is not absolute; as root, a
+	// permission error cannot be provoked, and this is the same path.
+	r := w.prompt("not/absolute")
+	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "cannot look for .awsrole.toml from not/absolute") {
+		t.Fatalf("messages %q", r.Messages)
+	}
+	if _, ok := w.env["AWS_ACCESS_KEY_ID"]; ok {
+		t.Fatal("the user's own key stayed exported where it cannot be known what governs the directory")
+	}
+	if r := w.prompt("not/absolute"); len(r.Messages) != 0 {
+		t.Fatalf("the next prompt repeated %q", r.Messages)
+	}
+	w.prompt(w.home)
+	if w.env["AWS_ACCESS_KEY_ID"] != w.alice.AccessKeyID || w.env["AWS_SECURITY_TOKEN"] != "stale" {
+		t.Fatal("leaving did not restore the user's own variables")
+	}
+}
