@@ -271,6 +271,10 @@ func explain(err error, f *config.File, u *config.User, retry bool) string {
 		msg = "cancelled"
 	case errors.Is(err, context.DeadlineExceeded):
 		msg = fmt.Sprintf("STS did not answer within %s", u.STSTimeout)
+		var te creds.TimeoutError
+		if errors.As(err, &te) {
+			msg += "; the last attempt: " + te.Last
+		}
 	default:
 		msg = err.Error()
 	}

@@ -24,9 +24,9 @@ type engineWorld struct {
 	home  string
 }
 
-func newEngineWorld(t *testing.T) *engineWorld {
+func newEngineWorld(t *testing.T, opts ...teststs.Option) *engineWorld {
 	home := t.TempDir()
-	w := &engineWorld{t: t, sts: teststs.Start(t), home: home, paths: Paths{
+	w := &engineWorld{t: t, sts: teststs.Start(t, opts...), home: home, paths: Paths{
 		Config: filepath.Join(home, "config"), Data: filepath.Join(home, "data"),
 		Cache: filepath.Join(home, "cache"), State: filepath.Join(home, "state")}}
 	w.alice = w.sts.AddUser("alice", teststs.InAccount("111111111111"))
@@ -191,5 +191,29 @@ func TestUnsearchableDirectoryFailsClosed(t *testing.T) {
 	w.prompt(w.home)
 	if w.env["AWS_ACCESS_KEY_ID"] != w.alice.AccessKeyID || w.env["AWS_SECURITY_TOKEN"] != "stale" {
 		t.Fatal("leaving did not restore the user's own variables")
+	}
+}
+
+// A deadline that passes while the SDK retries names what the attempts got,
+// not only the timeout: "connection refused" or a 5xx is what to act on.
+func TestTimeoutNamesTheLastAttempt(t *testing.T) {
+	// Each attempt is held 400 ms and answered 503; the timeout is 1 s, so
+	// the deadline passes after at least one failed attempt.
+	w := newEngineWorld(t, teststs.WithStallLimit(400*time.Millisecond))
+	if err := os.MkdirAll(w.paths.Config, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.paths.UserConfig(), []byte("sts_timeout = \"1s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	w.sts.FailAll("AssumeRole", teststs.Stall)
+	r := w.prompt(a)
+	want := "STS did not answer within 1s; the last attempt: ServiceUnavailable"
+	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], want) {
+		t.Fatalf("messages %q, want one saying %q", r.Messages, want)
+	}
+	if _, ok := w.env["AWS_ACCESS_KEY_ID"]; ok {
+		t.Fatal("credentials exported after a timeout")
 	}
 }

@@ -75,6 +75,10 @@ func encodeError(err error) *wireError {
 	case errors.Is(err, context.Canceled):
 		return &wireError{Kind: "cancelled"}
 	case errors.Is(err, context.DeadlineExceeded):
+		var te creds.TimeoutError
+		if errors.As(err, &te) {
+			return &wireError{Kind: "deadline", Message: []byte(te.Last)}
+		}
 		return &wireError{Kind: "deadline"}
 	}
 	return &wireError{Kind: "other", Message: []byte(err.Error())}
@@ -87,6 +91,9 @@ func (w *wireError) err() error {
 	case "cancelled":
 		return context.Canceled
 	case "deadline":
+		if len(w.Message) > 0 {
+			return creds.TimeoutError{Last: string(w.Message)}
+		}
 		return context.DeadlineExceeded
 	}
 	if len(w.Message) == 0 {

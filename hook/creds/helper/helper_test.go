@@ -42,6 +42,8 @@ func (fakeFetcher) Fetch(ctx context.Context, req creds.Request) (creds.Credenti
 		return creds.Credentials{}, errors.New("AssumeRole failed: AccessDenied: no")
 	case "deadline":
 		return creds.Credentials{}, context.DeadlineExceeded
+	case "timeout":
+		return creds.Credentials{}, creds.TimeoutError{Last: "ServiceUnavailable: try later"}
 	case "wait":
 		os.Stdout.WriteString("{}\n") // tells the test it is running
 		<-ctx.Done()
@@ -108,6 +110,11 @@ func TestErrorKinds(t *testing.T) {
 		if _, err := c.Fetch(context.Background(), creds.Request{File: f, SessionName: name}); !errors.Is(err, want) {
 			t.Errorf("%s: got %v, want %v", name, err, want)
 		}
+	}
+	var te creds.TimeoutError
+	if _, err := c.Fetch(context.Background(), creds.Request{File: f, SessionName: "timeout"}); !errors.As(err, &te) ||
+		te.Last != "ServiceUnavailable: try later" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: got %v, want a deadline naming the last attempt", err)
 	}
 	_, err := c.Fetch(context.Background(), creds.Request{File: f, SessionName: "other"})
 	if err == nil || err.Error() != "AssumeRole failed: AccessDenied: no" {

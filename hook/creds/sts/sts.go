@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -41,7 +43,8 @@ func (s Fetcher) Fetch(ctx context.Context, req Request) (Credentials, error) {
 		req.Now = time.Now()
 	}
 	f := req.File
-	return s.cached(creds.CredsKey(req), req, func() (Credentials, error) {
+	lastAttempt.set(nil)
+	c, err := s.cached(creds.CredsKey(req), req, func() (Credentials, error) {
 		switch f.Mode() {
 		case config.ModeProfile:
 			return s.fromProfile(ctx, req)
@@ -51,6 +54,42 @@ func (s Fetcher) Fetch(ctx context.Context, req Request) (Credentials, error) {
 			return s.assumeRole(ctx, req)
 		}
 	})
+	if last := lastAttempt.get(); errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && last != nil {
+		err = creds.TimeoutError{Last: describeAttempt(last)}
+	}
+	return c, err
+}
+
+// lastAttempt is the error of the latest failed STS attempt in this process
+// (which serves one request at a time), seen by the retryer.
+var lastAttempt recorded
+
+type recorded struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (r *recorded) set(err error) { r.mu.Lock(); r.err = err; r.mu.Unlock() }
+func (r *recorded) get() error    { r.mu.Lock(); defer r.mu.Unlock(); return r.err }
+
+// recordingRetryer is the SDK's standard retryer (3 attempts) that remembers
+// each failed attempt's error.
+type recordingRetryer struct{ aws.RetryerV2 }
+
+func (r recordingRetryer) IsErrorRetryable(err error) bool {
+	// The attempt the deadline cut short says nothing new.
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		lastAttempt.set(err)
+	}
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+func describeAttempt(err error) string {
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return api.ErrorCode() + ": " + oneLine(api.ErrorMessage())
+	}
+	return oneLine(err.Error())
 }
 
 // cached returns a usable cache entry for key, or fetches one under the key's
@@ -101,7 +140,9 @@ func sdkConfig(ctx context.Context, req Request, profile string, opts ...func(*a
 	for k, v := range req.Env {
 		os.Setenv(k, v)
 	}
-	opts = append(opts, awsconfig.WithRetryMaxAttempts(3))
+	opts = append(opts, awsconfig.WithRetryer(func() aws.Retryer {
+		return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })}
+	}))
 	if profile != "" {
 		opts = append(opts, awsconfig.WithSharedConfigProfile(profile))
 	}
