@@ -2,8 +2,6 @@ package hook
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -125,7 +123,7 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 		return e.result(env, env, nil, nil)
 	}
 	refresh := false
-	if cur != nil && path == cur.File && cur.Gen == e.Gen && fileDigest(path) == cur.Digest {
+	if cur != nil && path == cur.File && cur.Gen == e.Gen && FileDigest(path) == cur.Digest {
 		switch {
 		case cur.Blocked != "":
 			return e.result(env, env, cur, nil) // said once already; quiet until something changes
@@ -287,7 +285,7 @@ func explain(err error, f *config.File, u *config.User, retry bool) string {
 // activate exports c for f on top of base.
 func (e *Engine) activate(env, base state.Env, cur *state.State, f *config.File, c creds.Credentials) Result {
 	want := contract(f, c)
-	st := &state.State{File: f.Path, Dir: f.Dir, Digest: digest(f.Content), Gen: e.Gen,
+	st := &state.State{File: f.Path, Dir: f.Dir, Digest: config.Digest(f.Content), Gen: e.Gen,
 		Role: roleName(f), Region: f.Region, Expires: c.Expires}
 	if !c.Expires.IsZero() {
 		st.RefreshAt = c.Expires.Add(-e.User.RefreshMargin)
@@ -354,7 +352,7 @@ func (e *Engine) block(env, base state.Env, path, why string) Result {
 	for _, n := range append(append([]string{}, credVars...), competingVars...) {
 		want[n] = nil
 	}
-	st := &state.State{File: path, Dir: dirOf(path), Digest: fileDigest(path), Gen: e.Gen, Blocked: why}
+	st := &state.State{File: path, Dir: dirOf(path), Digest: FileDigest(path), Gen: e.Gen, Blocked: why}
 	target, err := e.seal(base, want, st)
 	if err != nil {
 		// Without a sealed copy the user's values could not come back on
@@ -473,16 +471,11 @@ func copyEnv(env state.Env) state.Env {
 	return c
 }
 
-func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// fileDigest identifies what is at path now without judging it: the content
+// FileDigest identifies what is at path now without judging it: the content
 // digest of a small regular file, otherwise a description of what is there,
 // so a blocked state stays quiet until the file really changes. It never
 // follows a symlink nor blocks on a FIFO.
-func fileDigest(path string) string {
+func FileDigest(path string) string {
 	fi, err := os.Lstat(path)
 	if err != nil {
 		return "missing"
@@ -500,7 +493,7 @@ func fileDigest(path string) string {
 	if err != nil {
 		return "unreadable"
 	}
-	return digest(b)
+	return config.Digest(b)
 }
 
 func dirOf(path string) string {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -417,4 +419,12 @@ func DefaultSessionName(user, dir string) string {
 func validRoleARN(s string) bool {
 	m := roleARNRe.FindStringSubmatch(s)
 	return m != nil && len(m[3]) <= 64 && len(s) <= 2048
+}
+
+// Digest identifies content: the sha256 (hex) that the state, the watcher's
+// registrations and the helper's request all record for a file, so that
+// each can tell whether the file is still what was acted on.
+func Digest(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
 }

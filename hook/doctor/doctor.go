@@ -5,8 +5,6 @@
 package doctor
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -265,7 +263,7 @@ func hereFile(in Input) []Finding {
 	}
 	// The file itself is fine: the hook may still have failed here (STS
 	// refused, MFA needed) and said why in its state.
-	if st, err := state.Decode(in.Env[state.Var]); err == nil && st != nil && st.Blocked != "" && st.File == f.Path && st.Digest == digestOf(f.Content) {
+	if st, err := state.Decode(in.Env[state.Var]); err == nil && st != nil && st.Blocked != "" && st.File == f.Path && st.Digest == config.Digest(f.Content) {
 		return []Finding{{"blocked", "the hook exports no credentials here: " + oneLine(st.Blocked), "run 'awsrole login' to try again and see the error"}}
 	}
 	return nil
@@ -347,8 +345,3 @@ func firstSet(env map[string]string, names ...string) string {
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-func digestOf(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}

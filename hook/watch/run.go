@@ -3,7 +3,6 @@ package watch
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -547,7 +546,7 @@ func (w *watcher) scan(now time.Time) {
 		e.Registration, e.touched, e.hasEnv = r, mtime, envErr == nil
 		// An edit between the shell's read and this watch would otherwise
 		// go unseen.
-		if d := fileDigest(r.File); newDigest && d != r.Digest && (d != "" || len(r.Digest) == 64) {
+		if newDigest && hook.FileDigest(r.File) != r.Digest {
 			w.mark(now, r.File+" changed before it was watched")
 		}
 	}
@@ -631,27 +630,6 @@ func (w *watcher) watchAll() (changed bool) {
 		w.dirs[dir] = d
 	}
 	return changed
-}
-
-// fileDigest is what the engine records for a small regular file (the
-// sha256 of its content); for anything else it returns "", which differs
-// from every recorded digest. It never blocks: a FIFO in place of the file
-// must not hang the watcher.
-func fileDigest(path string) string {
-	fi, err := os.Lstat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 1<<20 {
-		return ""
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, io.LimitReader(f, 1<<20)); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // RefreshCommand runs "awsrole watch --refresh KEY" with this process's own

@@ -13,8 +13,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,11 +100,6 @@ func (w *wireError) err() error {
 	return errors.New(string(w.Message))
 }
 
-func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
 // Client is the creds.Fetcher that runs the helper.
 type Client struct {
 	CacheDir   string
@@ -153,7 +146,7 @@ func (c Client) Fetch(ctx context.Context, req creds.Request) (creds.Credentials
 	for k, v := range req.Env {
 		env = append(env, []byte(k+"="+v))
 	}
-	in, err := json.Marshal(request{Kind: "credentials", Config: []byte(req.File.Path), Digest: digest(req.File.Content),
+	in, err := json.Marshal(request{Kind: "credentials", Config: []byte(req.File.Path), Digest: config.Digest(req.File.Content),
 		Cache: []byte(c.CacheDir), Env: env, SessionName: []byte(req.SessionName), Margin: req.Margin, MFASession: req.MFASession,
 		Timeout: req.Timeout, Now: req.Now, Fresh: req.Fresh, Ask: req.Prompt != nil, MFAProcess: []byte(c.MFAProcess)})
 	if err != nil {
@@ -248,7 +241,7 @@ func serve(ctx context.Context, req request, enc *json.Encoder, fetcher func(cac
 	if err != nil {
 		return creds.Credentials{}, err
 	}
-	if digest(f.Content) != req.Digest {
+	if config.Digest(f.Content) != req.Digest {
 		return creds.Credentials{}, fmt.Errorf("%s changed while awsrole was reading it; try again", f.Path)
 	}
 	env := make(map[string]string, len(req.Env))
