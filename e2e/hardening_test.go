@@ -338,18 +338,41 @@ func TestHostileDirectoryMessagesAreOneLine(t *testing.T) {
 			// The same rule hook/config applies to paths in its messages:
 			// valid UTF-8, no control or invisible format characters
 			// (a bidi override reorders what the user reads).
-			body := strings.TrimSuffix(msg, "\n")
-			if !utf8.ValidString(body) {
-				t.Errorf("%s in %q: stderr is not valid UTF-8: %q", kind, name, msg)
+			if why := unsafeForTerminal(msg); why != "" {
+				t.Errorf("%s in %q: stderr %s: %q", kind, name, why, msg)
 			}
-			for _, r := range body {
-				if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-					t.Errorf("%s in %q: stderr carries the raw character %U: %q", kind, name, r, msg)
-					break
-				}
+		}
+		// status and doctor name the file here too, on their own output.
+		for _, args := range [][]string{{"status"}, {"doctor"}} {
+			cmd := exec.Command(awsroleBin, args...)
+			cmd.Dir = dir
+			cmd.Env = append(append([]string{}, w.env...), "PWD="+dir)
+			out, _ := cmd.CombinedOutput() // doctor exits 1: it finds the file blocked
+			if !strings.Contains(string(out), ".awsrole.toml") {
+				t.Errorf("%s in %q does not name the file: %q", args[0], name, out)
+			}
+			if why := unsafeForTerminal(string(out)); why != "" {
+				t.Errorf("%s in %q: output %s: %q", args[0], name, why, out)
 			}
 		}
 	}
+}
+
+// unsafeForTerminal says what in out a terminal would act on or a reader be
+// misled by, line by line: invalid UTF-8, a control or an invisible format
+// character (a bidi override reorders what the user reads); "" when none.
+func unsafeForTerminal(out string) string {
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if !utf8.ValidString(line) {
+			return "is not valid UTF-8"
+		}
+		for _, r := range line {
+			if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+				return fmt.Sprintf("carries the raw character %U", r)
+			}
+		}
+	}
+	return ""
 }
 
 // TestSTSFaultsLeaveNoCredentials completes the STS fault set of

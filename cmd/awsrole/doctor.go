@@ -51,7 +51,7 @@ an interactive prompt) a shell that does not run the hook. Each line is
 			}
 			found := doctor.Check(in)
 			for _, f := range found {
-				fmt.Fprintln(c.OutOrStdout(), f)
+				fmt.Fprintln(c.OutOrStdout(), oneLine(f.String()))
 			}
 			switch len(found) {
 			case 0:

@@ -183,7 +183,10 @@ var trustWords = map[string]string{
 }
 
 func (r *statusReport) print(w io.Writer, now time.Time) {
-	line := func(k, format string, a ...any) { fmt.Fprintf(w, "%-13s%s\n", k+":", fmt.Sprintf(format, a...)) }
+	// Values name files a cloned repository chose: escaped like every message.
+	line := func(k, format string, a ...any) {
+		fmt.Fprintf(w, "%-13s%s\n", k+":", oneLine(fmt.Sprintf(format, a...)))
+	}
 	switch {
 	case r.StateError != "":
 		line("role", "none (%s)", r.StateError)
