@@ -64,11 +64,8 @@ func timedRun(t *testing.T, s interface{ Run(string) string }, line string) stri
 	return out
 }
 
-// readGen reads the generation counter that the CLI and the watcher bump.
-func readGen(w *world) string {
-	b, _ := os.ReadFile(filepath.Join(w.home, ".local/state/awsrole/generation"))
-	return string(b)
-}
+// readGen reads the generation that the CLI and the watcher bump.
+func readGen(w *world) string { return w.gen() }
 
 // quietNextPrompt checks that a failure is said once: the next prompt in the
 // same place prints nothing, unless the generation changed since gen (read

@@ -29,7 +29,7 @@ func (w *world) paths() hook.Paths {
 		Cache: filepath.Join(w.home, ".cache/awsrole"), State: filepath.Join(w.home, ".local/state/awsrole")}
 }
 
-func (w *world) gen() string { return hook.ReadGen(w.paths().GenFile()) }
+func (w *world) gen() string { return hook.CurrentGen(w.paths()) }
 
 // showWatchLog puts the watcher's log into the output of a failed test.
 func showWatchLog(t *testing.T, w *world) {

@@ -41,8 +41,15 @@ const RoleVar = "AWSROLE_ROLE"
 
 // RecheckVar is hook-private (not exported by the shells): the epoch second
 // after which the shell hook must run the binary again even if nothing else
-// changed; 0 means never for time alone.
+// changed; 0 means never for time alone. Always ten digits otherwise, like
+// the clock until 2286: the bash and zsh hooks compare the two as strings,
+// which costs a prompt less than arithmetic.
 const RecheckVar = "_awsrole_recheck"
+
+// MarkVar is hook-private too: the path of the generation marker the
+// evaluation saw (Paths.GenMarker). The shell hook skips the binary only
+// while that path exists.
+const MarkVar = "_awsrole_mark"
 
 // OwnedVars lists every variable the hook may change, for tests and doctor.
 func OwnedVars() []string {
@@ -83,7 +90,7 @@ var newFetcher = func(c cache.Cache, u *config.User) creds.Fetcher {
 
 // NewEngine builds an Engine from the user's paths and config.
 func NewEngine(p Paths) *Engine {
-	e := &Engine{Paths: p, Now: time.Now(), Gen: ReadGen(p.GenFile()), Source: creds.Source{}}
+	e := &Engine{Paths: p, Now: time.Now(), Gen: ReadGen(p), Source: creds.Source{}}
 	e.Source.Cache.Dir = p.Cache
 	e.User, e.UserErr = config.LoadUser(p.UserConfig())
 	if e.User == nil {
@@ -431,8 +438,13 @@ func (e *Engine) result(env, target state.Env, st *state.State, msgs []string) R
 	recheck := "0"
 	if st != nil && st.Blocked == "" && !st.RefreshAt.IsZero() {
 		recheck = strconv.FormatInt(st.RefreshAt.Unix(), 10)
+		if len(recheck) != 10 {
+			recheck = "1000000000" // past: check at every prompt
+		}
 	}
 	ch[RecheckVar] = &recheck
+	mark := e.Paths.GenMarker(e.Gen)
+	ch[MarkVar] = &mark
 	return Result{Changes: ch, Messages: msgs, State: st}
 }
 

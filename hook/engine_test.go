@@ -133,12 +133,18 @@ func TestUnchangedPromptDoesNothing(t *testing.T) {
 	w.prompt(a)
 	r := w.prompt(filepath.Join(a))
 	for n := range r.Changes {
-		if n != RecheckVar {
+		if n != RecheckVar && n != MarkVar { // the hook's own, always set
 			t.Errorf("an unchanged prompt changed %s", n)
 		}
 	}
 	if len(r.Messages) != 0 {
 		t.Errorf("an unchanged prompt said %q", r.Messages)
+	}
+	// The marker the shell will test from now on must be there.
+	if m := r.Changes[MarkVar]; m == nil || *m == "" {
+		t.Error("no generation marker for the shell")
+	} else if _, err := os.Stat(*m); err != nil {
+		t.Errorf("the generation marker given to the shell: %v", err)
 	}
 	if n := w.sts.Calls("AssumeRole"); n != 1 {
 		t.Errorf("%d STS calls", n)

@@ -10,13 +10,13 @@ import (
 	"github.com/awsrole/awsrole/internal/testenv"
 )
 
-// The hook's own paths are the other thing a shell evaluates: Hook() quotes
-// the binary's path and the generation file's path into the script. These
-// targets fuzz a directory name, put both files in a directory of that name
-// (so the paths hold any bytes a file name can), render the hook, source it
-// in the real interactive shell from inside that same directory, and run the
-// hook once. The oracle is the shell: _awsrole_bin and _awsrole_genfile must
-// read back byte-identical, the stand-in binary must have been run (by that
+// The hook's own path is the other thing a shell evaluates: Hook() quotes
+// the binary's path into the script. (The generation marker's path reaches
+// the shell through Export, which FuzzExport* cover.) These targets fuzz a
+// directory name, put the binary in a directory of that name (so the path
+// holds any bytes a file name can), render the hook, source it in the real
+// interactive shell from inside that same directory, and run the hook once.
+// The oracle is the shell: _awsrole_bin must read back byte-identical, the stand-in binary must have been run (by that
 // exact path) with exactly "export --prompt SHELL", from that working
 // directory, and nothing may be printed. Paths a shell cannot hold (NUL) and
 // relative paths are refused by Hook with an error.
@@ -52,7 +52,7 @@ func fuzzHookPaths(f *testing.F, sh Shell) {
 		}
 		root := t.TempDir()
 		dir := filepath.Join(root, name)
-		o := HookOptions{Bin: filepath.Join(dir, "awsrole"), GenFile: filepath.Join(dir, "gen")}
+		o := HookOptions{Bin: filepath.Join(dir, "awsrole")}
 		script, err := sh.Hook(o)
 		if strings.IndexByte(name, 0) >= 0 {
 			if err == nil {
@@ -63,7 +63,7 @@ func fuzzHookPaths(f *testing.F, sh Shell) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := sh.Hook(HookOptions{Bin: name + "/awsrole", GenFile: o.GenFile}); err == nil && !filepath.IsAbs(name) {
+		if _, err := sh.Hook(HookOptions{Bin: name + "/awsrole"}); err == nil && !filepath.IsAbs(name) {
 			t.Errorf("a relative binary path was accepted")
 		}
 		if err := os.Mkdir(dir, 0o700); err != nil {
@@ -72,9 +72,6 @@ func fuzzHookPaths(f *testing.F, sh Shell) {
 		logFile := filepath.Join(root, "log")
 		fake := "#!/bin/sh\nprintf '%s|' \"$0\" \"$@\" >\"$AWSROLE_TEST_LOG\"\npwd -P >>\"$AWSROLE_TEST_LOG\"\n"
 		if err := os.WriteFile(o.Bin, []byte(fake), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(o.GenFile, []byte("g1\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		hookFile := filepath.Join(root, "hook")
@@ -86,10 +83,10 @@ func fuzzHookPaths(f *testing.F, sh Shell) {
 		switch sh.Name() {
 		case "fish":
 			prog = `cd $AWSROLE_TEST_DIR; source $AWSROLE_TEST_HOOK; emit fish_prompt
-printf '%s' $_awsrole_bin >$AWSROLE_TEST_OUT.bin; printf '%s' $_awsrole_genfile >$AWSROLE_TEST_OUT.gen`
+printf '%s' $_awsrole_bin >$AWSROLE_TEST_OUT.bin`
 		default:
 			prog = `cd -- "$AWSROLE_TEST_DIR" && source "$AWSROLE_TEST_HOOK" && _awsrole_hook
-printf '%s' "$_awsrole_bin" >"$AWSROLE_TEST_OUT.bin"; printf '%s' "$_awsrole_genfile" >"$AWSROLE_TEST_OUT.gen"`
+printf '%s' "$_awsrole_bin" >"$AWSROLE_TEST_OUT.bin"`
 		}
 		cmd := shellCommand(tool, sh, true, prog)
 		cmd.Env = append(baseEnv(t, root), "LC_ALL=C.UTF-8", "AWSROLE_TEST_DIR="+dir, "AWSROLE_TEST_HOOK="+hookFile,
@@ -99,7 +96,7 @@ printf '%s' "$_awsrole_bin" >"$AWSROLE_TEST_OUT.bin"; printf '%s' "$_awsrole_gen
 		if err != nil || len(b) > 0 {
 			t.Fatalf("%s: %v, printed %q", sh.Name(), err, clip(string(b)))
 		}
-		for suffix, want := range map[string]string{".bin": o.Bin, ".gen": o.GenFile} {
+		for suffix, want := range map[string]string{".bin": o.Bin} {
 			got, err := os.ReadFile(out + suffix)
 			if err != nil || string(got) != want {
 				t.Errorf("%s: the hook's path %s came back %q, want %q (%v)", sh.Name(), suffix, clip(string(got)), clip(want), err)

@@ -4,44 +4,44 @@
 
 if [[ $- == *i* ]]; then
 	\builtin declare -g _awsrole_bin=@AWSROLE_BIN@
-	\builtin declare -g _awsrole_genfile=@AWSROLE_GENFILE@
+	# What the binary sets for the fast path, never inherited values.
+	\builtin unset _awsrole_pwd _awsrole_mark
+	\builtin declare -g _awsrole_recheck=0
 
-	# Runs before every prompt. When neither the directory, the generation
-	# file nor the clock says anything could have changed, it returns using
-	# builtins only; otherwise it asks the binary and evals the answer.
+	# Runs before every prompt. It returns at once, with builtins only, while
+	# the directory is the same, the generation marker the binary named
+	# still exists and the clock is before the recheck time (0: none);
+	# otherwise _awsrole_eval asks the binary. At a prompt the caches are
+	# cold and each step costs microseconds, so the fast path is one [[ ]]:
+	# no arithmetic, which costs tens (the times compare as strings, which
+	# the engine makes ten digits like the clock's), no local variable, and
+	# a small function, because bash copies a function's body at every call.
+	# bash before 5.0 has no EPOCHSECONDS: the clock then reads as the
+	# recheck time itself, which asks the binary at every prompt inside a
+	# project whose credentials expire.
 	_awsrole_hook() {
-		\builtin local -r _awsrole_status=$?
-		\builtin local _awsrole_newgen='' _awsrole_now='' _awsrole_trap='' _awsrole_code=''
+		_awsrole_status=$?
+		# shellcheck disable=SC2071 # string order on purpose, as said above
+		if [[ ${PWD} == "${_awsrole_pwd-}" && -e ${_awsrole_mark-} &&
+			(${_awsrole_recheck} == 0 || ${EPOCHSECONDS:-${_awsrole_recheck}} < "${_awsrole_recheck}") ]]; then
+			\builtin return "${_awsrole_status}"
+		fi
+		_awsrole_eval
+		\builtin return "${_awsrole_status}"
+	}
+
+	# Asks the binary what changes here and applies it.
+	_awsrole_eval() {
+		\builtin local _awsrole_trap='' _awsrole_code=''
 		# Exported for 'awsrole doctor': this shell's prompts run the hook.
 		[[ ${AWSROLE_HOOK-} == "bash:$$" ]] || \builtin export AWSROLE_HOOK="bash:$$"
-		# 2> comes first so that a missing file fails silently.
-		\builtin read -r _awsrole_newgen 2>/dev/null <"${_awsrole_genfile-}" || :
-		if [[ ${PWD} == "${_awsrole_pwd-}" && ${_awsrole_newgen} == "${_awsrole_gen-}" ]]; then
-			if [[ ${_awsrole_recheck:-0} == 0 ]]; then
-				\builtin return "${_awsrole_status}"
-			fi
-			_awsrole_now=${EPOCHSECONDS-}
-			# Digits only, by glob: =~ with {1,18} recompiles a regex costing
-			# ~0.1 ms on every prompt.
-			if [[ -z ${_awsrole_now} || ${_awsrole_now} == *[!0-9]* || ${#_awsrole_now} -gt 18 ]]; then
-				\builtin printf -v _awsrole_now '%(%s)T' -1
-			fi
-			# Validated first: arithmetic on an arbitrary string would run code.
-			if [[ -n ${_awsrole_recheck} && ${_awsrole_recheck} != *[!0-9]* && ${#_awsrole_recheck} -le 18 &&
-				-n ${_awsrole_now} && ${_awsrole_now} != *[!0-9]* && ${#_awsrole_now} -le 18 ]] &&
-				((10#${_awsrole_now} < 10#${_awsrole_recheck})); then
-				\builtin return "${_awsrole_status}"
-			fi
-		fi
 		_awsrole_pwd=${PWD}
-		_awsrole_gen=${_awsrole_newgen}
 		# Ctrl-C during an MFA prompt must cancel the binary, not the shell.
 		_awsrole_trap=$(\builtin trap -p SIGINT)
 		\builtin trap -- '' SIGINT
 		_awsrole_code=$("${_awsrole_bin}" export --prompt bash)
 		\builtin eval -- "${_awsrole_trap:-\\builtin trap -- - SIGINT}"
 		\builtin eval -- "${_awsrole_code}"
-		\builtin return "${_awsrole_status}"
 	}
 
 	_awsrole_install() {

@@ -28,15 +28,16 @@ type Shell interface {
 
 // HookOptions are the values a hook script is rendered with.
 type HookOptions struct {
-	Bin     string // absolute path of the awsrole binary, as installed
-	GenFile string // absolute path of the generation counter file (may not exist yet)
+	Bin string // absolute path of the awsrole binary, as installed
 }
 
 // PrivatePrefix marks the hook's own shell variables, which are never
-// exported to the commands the user runs. The hook reads _awsrole_pwd,
-// _awsrole_gen and _awsrole_recheck; it uses _awsrole_status,
-// _awsrole_newgen, _awsrole_now, _awsrole_trap and _awsrole_code as locals,
-// so the engine must not set those.
+// exported to the commands the user runs. The hook sets _awsrole_bin and
+// _awsrole_pwd and reads _awsrole_mark (the generation marker's path) and
+// _awsrole_recheck (an epoch second, 0 for none), which the engine sets; it
+// uses _awsrole_status (a global: a local costs bash a prompt's time),
+// _awsrole_now, _awsrole_trap and _awsrole_code for itself, so the engine
+// must not set those.
 const PrivatePrefix = "_awsrole_"
 
 var (
@@ -101,26 +102,19 @@ func export(changes map[string]*string, line func(b *strings.Builder, name strin
 	return b.String(), nil
 }
 
-// Placeholders in the hook scripts; each stands as a whole shell word.
-const (
-	binPlaceholder     = "@AWSROLE_BIN@"
-	genFilePlaceholder = "@AWSROLE_GENFILE@"
-)
+// binPlaceholder stands in the hook scripts, as a whole shell word, for the
+// binary's path.
+const binPlaceholder = "@AWSROLE_BIN@"
 
 // render substitutes the quoted options into a hook script.
 func render(script string, o HookOptions, quote func(string) string) (string, error) {
-	for _, p := range []struct{ what, path string }{{"awsrole binary", o.Bin}, {"generation file", o.GenFile}} {
-		switch {
-		case p.path == "":
-			return "", fmt.Errorf("hook: no path for the %s", p.what)
-		case !filepath.IsAbs(p.path):
-			return "", fmt.Errorf("hook: path of the %s is not absolute: %q", p.what, p.path)
-		case strings.IndexByte(p.path, 0) >= 0:
-			return "", errors.New("hook: path of the " + p.what + " contains a NUL byte")
-		}
+	switch {
+	case o.Bin == "":
+		return "", errors.New("hook: no path for the awsrole binary")
+	case !filepath.IsAbs(o.Bin):
+		return "", fmt.Errorf("hook: path of the awsrole binary is not absolute: %q", o.Bin)
+	case strings.IndexByte(o.Bin, 0) >= 0:
+		return "", errors.New("hook: path of the awsrole binary contains a NUL byte")
 	}
-	return strings.NewReplacer(
-		binPlaceholder, quote(o.Bin),
-		genFilePlaceholder, quote(o.GenFile),
-	).Replace(script), nil
+	return strings.ReplaceAll(script, binPlaceholder, quote(o.Bin)), nil
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/shells"
 	"github.com/spf13/cobra"
 )
@@ -37,7 +36,7 @@ func hookCmd() *cobra.Command {
 			if bin, err = filepath.EvalSymlinks(bin); err != nil {
 				return fmt.Errorf("cannot find the awsrole binary: %w", err)
 			}
-			script, err := sh.Hook(shells.HookOptions{Bin: bin, GenFile: hook.DefaultPaths().GenFile()})
+			script, err := sh.Hook(shells.HookOptions{Bin: bin})
 			if err != nil {
 				return err
 			}

@@ -90,7 +90,7 @@ func denyCmd() *cobra.Command {
 
 // bump tells every shell to re-evaluate at its next prompt.
 func bump(c *cobra.Command, p hook.Paths) {
-	if err := hook.BumpGen(p.GenFile()); err != nil {
+	if err := hook.BumpGen(p); err != nil {
 		say(c, "warning: shells will notice only at their next cd: %v", err)
 	}
 }

@@ -2,8 +2,6 @@ package watch
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,8 +70,9 @@ const (
 	kindConfig   kind = 1 << iota // a registered .awsrole.toml
 	kindTrust                     // the trust store
 	kindAncestor                  // on the way to a directory that is missing
-	kindState                     // the state directory: lock, generation, active/
+	kindState                     // the state directory: lock, active/
 	kindActive                    // registrations
+	kindGen                       // the generation marker's directory
 )
 
 type fileID struct{ dev, ino uint64 }
@@ -337,13 +336,14 @@ func (w *watcher) event(ev fsnotify.Event, now time.Time) {
 			if ev.Has(fsnotify.Remove | fsnotify.Rename) {
 				w.schedule(now) // flush checks the lock and exits
 			}
-		case genName:
-			if g := hook.ReadGen(filepath.Join(w.o.Paths.State, genName)); g != w.ownGen {
-				w.genSeen = now
-			}
 		case activeName:
 			w.reconcile, w.rescan = true, true
 			w.schedule(now)
+		}
+	}
+	if k&kindGen != 0 {
+		if g := hook.CurrentGen(w.o.Paths); g != w.ownGen {
+			w.genSeen = now
 		}
 	}
 	if k&kindActive != 0 && strings.HasSuffix(name, ".json") {
@@ -403,45 +403,21 @@ func (w *watcher) flush(now time.Time) bool {
 }
 
 // bump gives the generation a new value, so every shell re-evaluates at its
-// next prompt. Never after the state directory went away, and by rewriting
-// the existing file in place rather than hook.BumpGen's temporary file and
-// rename: a watcher must not add an entry to a state directory that someone
-// may be removing (a reader that catches the write half done sees a new
-// generation anyway, which is all a bump means).
+// next prompt. Never after the state directory went away, and only by
+// renaming the marker that is there: a watcher must not add an entry to a
+// state directory that someone may be removing. No marker means no shell
+// ever evaluated, so none has anything to re-evaluate.
 func (w *watcher) bump(reason string) {
 	if !w.lockIntact() {
 		return
 	}
-	gen := w.o.Paths.GenFile()
-	// No generation file means no allow ever ran, so every watched file is
-	// blocked anyway; creating one could race with a removal of the state
-	// directory, so the next cd will do.
-	if err := rewriteGen(gen); err != nil {
+	gen, err := hook.RenameGen(w.o.Paths)
+	if err != nil {
 		w.log.Printf("cannot bump the generation: %v", err)
 		return
 	}
-	w.ownGen = hook.ReadGen(gen)
+	w.ownGen = gen
 	w.log.Printf("bumped the generation: %s", reason)
-}
-
-func rewriteGen(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file", path)
-	}
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		return err
-	}
-	v := hex.EncodeToString(b) + "\n"
-	if _, err := f.WriteAt([]byte(v), 0); err != nil {
-		return err
-	}
-	return f.Truncate(int64(len(v)))
 }
 
 // tick does what is due by the clock; it returns false when the watcher
@@ -590,11 +566,14 @@ func (w *watcher) watchAll() (changed bool) {
 		}
 	}
 	p := w.o.Paths
-	for _, n := range []string{lockName, genName, activeName} {
+	for _, n := range []string{lockName, activeName} {
 		add(p.State, n, kindState)
 	}
 	if _, err := os.Stat(activePath(p)); err == nil {
 		add(activePath(p), "", kindActive)
+	}
+	if _, err := os.Stat(p.GenDir()); err == nil {
+		add(p.GenDir(), "", kindGen)
 	}
 	add(p.Data, "", kindTrust)
 	for _, sub := range []string{"allow", "paths", "deny"} {

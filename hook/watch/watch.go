@@ -38,7 +38,6 @@ const (
 	logName    = "watch.log"
 	activeName = "active"
 	refreshDir = "refresh"
-	genName    = "generation"
 )
 
 func lockPath(p hook.Paths) string    { return filepath.Join(p.State, lockName) }

@@ -57,7 +57,7 @@ func newFixture(t *testing.T) *fixture {
 		Config: filepath.Join(home, "config"), Data: filepath.Join(home, "data"),
 		Cache: filepath.Join(home, "cache"), State: filepath.Join(home, "state")}}
 	// As after any 'awsrole allow': a generation exists.
-	if err := hook.BumpGen(f.p.GenFile()); err != nil {
+	if err := hook.BumpGen(f.p); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -94,7 +94,7 @@ func (f *fixture) waitFor(what string, cond func() bool) {
 	}
 }
 
-func (f *fixture) gen() string { return hook.ReadGen(f.p.GenFile()) }
+func (f *fixture) gen() string { return hook.CurrentGen(f.p) }
 
 // bumped waits for the generation to move on from before.
 func (f *fixture) bumped(before, why string) string {
