@@ -3,6 +3,7 @@ package main
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // stsEndpoint is the STS endpoint a call for region goes to from an
@@ -21,7 +22,7 @@ func stsEndpoint(env map[string]string, region string) string {
 			}
 		}
 	}
-	if region == "" || !validRegion.MatchString(region) {
+	if region == "" || !validRegion().MatchString(region) {
 		return ""
 	}
 	fips := strings.EqualFold(env["AWS_USE_FIPS_ENDPOINT"], "true")
@@ -42,8 +43,12 @@ func stsEndpoint(env map[string]string, region string) string {
 	return "https://sts." + region + "." + p.dns
 }
 
-// validRegion is what the SDK accepts as a host label.
-var validRegion = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+// validRegion is what the SDK accepts as a host label. Compiled on first
+// use, like partitions: only status needs them, and every other run of the
+// binary (each cd) would pay for compiling them at start-up.
+var validRegion = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
+})
 
 type partition struct {
 	name, dns, dualStack string
@@ -52,29 +57,31 @@ type partition struct {
 
 // partitions are the AWS partitions and their DNS suffixes; a region none
 // of them claims is taken to be in "aws", as the SDK does.
-var partitions = []partition{
-	{"aws", "amazonaws.com", "api.aws", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`)},
-	{"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", regexp.MustCompile(`^cn-\w+-\d+$`)},
-	{"aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu", regexp.MustCompile(`^eusc-(de)-\w+-\d+$`)},
-	{"aws-iso", "c2s.ic.gov", "api.aws.ic.gov", regexp.MustCompile(`^us-iso-\w+-\d+$`)},
-	{"aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud", regexp.MustCompile(`^us-isob-\w+-\d+$`)},
-	{"aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk", regexp.MustCompile(`^eu-isoe-\w+-\d+$`)},
-	{"aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov", regexp.MustCompile(`^us-isof-\w+-\d+$`)},
-	{"aws-us-gov", "amazonaws.com", "api.aws", regexp.MustCompile(`^us-gov-\w+-\d+$`)},
-}
+var partitions = sync.OnceValue(func() []partition {
+	return []partition{
+		{"aws", "amazonaws.com", "api.aws", regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`)},
+		{"aws-cn", "amazonaws.com.cn", "api.amazonwebservices.com.cn", regexp.MustCompile(`^cn-\w+-\d+$`)},
+		{"aws-eusc", "amazonaws.eu", "api.amazonwebservices.eu", regexp.MustCompile(`^eusc-(de)-\w+-\d+$`)},
+		{"aws-iso", "c2s.ic.gov", "api.aws.ic.gov", regexp.MustCompile(`^us-iso-\w+-\d+$`)},
+		{"aws-iso-b", "sc2s.sgov.gov", "api.aws.scloud", regexp.MustCompile(`^us-isob-\w+-\d+$`)},
+		{"aws-iso-e", "cloud.adc-e.uk", "api.cloud-aws.adc-e.uk", regexp.MustCompile(`^eu-isoe-\w+-\d+$`)},
+		{"aws-iso-f", "csp.hci.ic.gov", "api.aws.hci.ic.gov", regexp.MustCompile(`^us-isof-\w+-\d+$`)},
+		{"aws-us-gov", "amazonaws.com", "api.aws", regexp.MustCompile(`^us-gov-\w+-\d+$`)},
+	}
+})
 
 func partitionOf(region string) partition {
 	// A partition's own pseudo-region ("aws-cn-global") names it outright.
-	for _, p := range partitions {
+	for _, p := range partitions() {
 		if region == p.name+"-global" {
 			return p
 		}
 	}
 	// The most specific pattern wins: "us-gov-west-1" also matches "aws".
-	for _, p := range partitions[1:] {
+	for _, p := range partitions()[1:] {
 		if p.regions.MatchString(region) {
 			return p
 		}
 	}
-	return partitions[0]
+	return partitions()[0]
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -70,10 +71,10 @@ func (f *File) AccountID() string {
 	switch f.Mode() {
 	case ModeRole:
 		if validRoleARN(f.RoleARN) {
-			return roleARNRe.FindStringSubmatch(f.RoleARN)[1]
+			return roleARNRe().FindStringSubmatch(f.RoleARN)[1]
 		}
 	case ModeSessionToken:
-		if m := mfaARNRe.FindStringSubmatch(f.MFASerial); m != nil {
+		if m := mfaARNRe().FindStringSubmatch(f.MFASerial); m != nil {
 			return m[1]
 		}
 	}
@@ -100,6 +101,12 @@ const (
 var fileKeys = []string{keyRoleARN, keySourceProfile, keyProfile, keyMFASerial,
 	keyRegion, keySTSRegion, keyDuration, keySessionName, keyExternalID}
 
+// lazyRegexp compiles expr on first use: most runs of the binary (every
+// prompt that runs it) parse no file at all, or one that uses few of these.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
 // Shapes. \w is ASCII [0-9A-Za-z_] in Go regexps. The partition covers aws,
 // aws-cn, aws-us-gov and the isolated and sovereign partitions
 // (aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc).
@@ -108,22 +115,22 @@ var (
 	// is segments of printable ASCII. STS takes role ARNs up to 2048 long.
 	// Lengths are checked in code (validRoleARN): a counted repetition
 	// compiles into one copy per count, which every prompt paid at start-up.
-	roleARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/((?:[!-.0-~]+/)*)([\w+=,.@-]+)$`)
+	roleARNRe = lazyRegexp(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/((?:[!-.0-~]+/)*)([\w+=,.@-]+)$`)
 	// A virtual MFA device ARN, with an optional path. The name may be empty:
 	// see IsRootMFASerial.
-	mfaARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):mfa/((?:[\w+=,.@-]+/)*)([\w+=,.@-]*)$`)
+	mfaARNRe = lazyRegexp(`^arn:aws(?:-[a-z]+)*:iam::(\d{12}):mfa/((?:[\w+=,.@-]+/)*)([\w+=,.@-]*)$`)
 	// The pattern STS accepts for SerialNumber: a hardware token serial
 	// (e.g. GAHT12345678) or a device ARN.
-	serialRe = regexp.MustCompile(`^[\w+=/:,.@-]+$`) // 9 to 256 long
+	serialRe = lazyRegexp(`^[\w+=/:,.@-]+$`) // 9 to 256 long
 	// The root user's own ARN, which people write where the MFA device ARN
 	// belongs.
-	rootUserARNRe = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::\d{12}:root$`)
+	rootUserARNRe = lazyRegexp(`^arn:aws(?:-[a-z]+)*:iam::\d{12}:root$`)
 	// Regions: us-east-1, ap-east-1, us-gov-west-1, cn-north-1,
 	// us-iso-east-1, eusc-de-east-1 (the sovereign cloud's four-letter
 	// prefix is why this allows 2-4 letters first).
-	regionRe      = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$`)
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]+$`)   // 2 to 64 long
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2 to 1224 long
+	regionRe      = lazyRegexp(`^[a-z]{2,4}(?:-[a-z]+)+-\d{1,2}$`)
+	sessionNameRe = lazyRegexp(`^[\w+=,.@-]+$`)   // 2 to 64 long
+	externalIDRe  = lazyRegexp(`^[\w+=,.@:/-]+$`) // 2 to 1224 long
 )
 
 // IsRootMFASerial reports whether serial names the root user's virtual MFA
@@ -142,7 +149,7 @@ var (
 // The root user's ARN (arn:aws:iam::<account>:root) is not an MFA serial at
 // all and is refused by validation with a message saying what to write.
 func IsRootMFASerial(serial string) bool {
-	m := mfaARNRe.FindStringSubmatch(serial)
+	m := mfaARNRe().FindStringSubmatch(serial)
 	if m == nil {
 		return false
 	}
@@ -313,10 +320,10 @@ func (f *File) validate(d *doc) error {
 			return d.err(k, "%s %s has leading or trailing spaces", k, quote(v))
 		}
 	}
-	if f.Region != "" && !regionRe.MatchString(f.Region) {
+	if f.Region != "" && !regionRe().MatchString(f.Region) {
 		return d.err(keyRegion, "region %s is not a region name; write e.g. \"us-east-1\"", quote(f.Region))
 	}
-	if f.STSRegion != "" && f.STSRegion != "aws-global" && !regionRe.MatchString(f.STSRegion) {
+	if f.STSRegion != "" && f.STSRegion != "aws-global" && !regionRe().MatchString(f.STSRegion) {
 		return d.err(keySTSRegion, "sts_region %s is not a region name; write e.g. \"us-east-1\", or \"aws-global\" for the global endpoint", quote(f.STSRegion))
 	}
 	if f.Duration != 0 {
@@ -335,10 +342,10 @@ func (f *File) validate(d *doc) error {
 				fmtDur(f.Duration), what, fmtDur(minDuration), fmtDur(max), int(minDuration.Seconds()), int(max.Seconds()))
 		}
 	}
-	if f.SessionName != "" && !(sessionNameRe.MatchString(f.SessionName) && len(f.SessionName) >= 2 && len(f.SessionName) <= 64) {
+	if f.SessionName != "" && !(sessionNameRe().MatchString(f.SessionName) && len(f.SessionName) >= 2 && len(f.SessionName) <= 64) {
 		return d.err(keySessionName, "session_name %s is invalid; use 2 to 64 of the characters a-z A-Z 0-9 _ + = , . @ -", quote(f.SessionName))
 	}
-	if f.ExternalID != "" && !(externalIDRe.MatchString(f.ExternalID) && len(f.ExternalID) >= 2 && len(f.ExternalID) <= 1224) {
+	if f.ExternalID != "" && !(externalIDRe().MatchString(f.ExternalID) && len(f.ExternalID) >= 2 && len(f.ExternalID) <= 1224) {
 		// Not a secret, but not echoed either: it can be long.
 		return d.err(keyExternalID, "external_id is invalid; use 2 to 1224 of the characters a-z A-Z 0-9 _ + = , . @ : / -")
 	}
@@ -346,11 +353,11 @@ func (f *File) validate(d *doc) error {
 }
 
 func checkMFASerial(d *doc, s string) error {
-	if rootUserARNRe.MatchString(s) {
+	if rootUserARNRe().MatchString(s) {
 		return d.err(keyMFASerial, "mfa_serial %s is the root user's arn, not its mfa device; write arn:aws:iam::<account>:mfa/root-account-mfa-device or the device arn shown in the iam console", quote(s))
 	}
 	if strings.HasPrefix(s, "arn:") {
-		if !mfaARNRe.MatchString(s) || !validSerial(s) {
+		if !mfaARNRe().MatchString(s) || !validSerial(s) {
 			return d.err(keyMFASerial, "mfa_serial %s is not an mfa device arn; write arn:aws:iam::<12-digit account>:mfa/<device name>", quote(s))
 		}
 		return nil
@@ -362,7 +369,7 @@ func checkMFASerial(d *doc, s string) error {
 }
 
 func validSerial(s string) bool {
-	return len(s) >= 9 && len(s) <= 256 && serialRe.MatchString(s)
+	return len(s) >= 9 && len(s) <= 256 && serialRe().MatchString(s)
 }
 
 // displayPath shortens a path under $HOME to ~/...
@@ -417,7 +424,7 @@ func DefaultSessionName(user, dir string) string {
 }
 
 func validRoleARN(s string) bool {
-	m := roleARNRe.FindStringSubmatch(s)
+	m := roleARNRe().FindStringSubmatch(s)
 	return m != nil && len(m[3]) <= 64 && len(s) <= 2048
 }
 

@@ -308,7 +308,7 @@ func TestDefaultSessionName(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("DefaultSessionName(%q, %q) = %q, want %q", tt.user, tt.dir, got, tt.want)
 		}
-		if !sessionNameRe.MatchString(got) || len(got) < 2 || len(got) > 64 {
+		if !sessionNameRe().MatchString(got) || len(got) < 2 || len(got) > 64 {
 			t.Errorf("DefaultSessionName(%q, %q) = %q is not a valid session name", tt.user, tt.dir, got)
 		}
 	}
