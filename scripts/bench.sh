@@ -4,11 +4,16 @@
 # shared/bench/hookbench.sh beside the repository. Writes BENCHMARKS.md.
 # Run by `make bench` after `make build`. Knobs (environment):
 #   HOOKBENCH   path of hookbench.sh (default: ../shared/bench/hookbench.sh)
-#   BENCH_N     prompts per run, unchanged-prompt scenarios (default 500)
-#   BENCH_NCD   prompts per run, cd scenario (default 100)
-#   BENCH_R     repetitions for bash and zsh (default 5)
-#   BENCH_RFISH repetitions for fish, whose noise is larger (default 9)
+#   BENCH_N     awsrole's prompts per run, unchanged prompt (default 2000)
+#   BENCH_R     awsrole's repetitions, unchanged prompt (default 15)
+#   BENCH_DN    direnv's prompts per run, unchanged prompt (default 300)
+#   BENCH_DR    direnv's repetitions, unchanged prompt (default 5)
+#   BENCH_NCD   prompts per run, cd, both tools (default 100)
+#   BENCH_RCD   repetitions, cd, both tools (default 5)
 #   BENCH_OUT   the report (default BENCHMARKS.md in the repository)
+# awsrole's unchanged prompt gets more prompts and repetitions than direnv's:
+# its overhead is tens of microseconds in a per-prompt noise of about as
+# much, where direnv's milliseconds need few to be measured as well.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,10 +38,12 @@ for tool in bash zsh fish expect direnv go; do
 	command -v "${tool}" >/dev/null || die "${tool} is not installed; run 'make bench'"
 done
 
-N=${BENCH_N:-500}
+N=${BENCH_N:-2000}
+R=${BENCH_R:-15}
+DN=${BENCH_DN:-300}
+DR=${BENCH_DR:-5}
 NCD=${BENCH_NCD:-100}
-R=${BENCH_R:-5}
-RFISH=${BENCH_RFISH:-9}
+RCD=${BENCH_RCD:-5}
 out=${BENCH_OUT:-${root}/BENCHMARKS.md}
 work=$(mktemp -d "${TMPDIR:-/tmp}/awsrole-bench.XXXXXX")
 trap 'rm -rf "${work}"' EXIT
@@ -57,7 +64,6 @@ wait "${probe}" 2>/dev/null || :
 # run TOOL SHELL SCENARIO: one hookbench invocation; prints "median min max".
 run() {
 	local tool=$1 sh=$2 scenario=$3 reps=${R} n=${N} hook setup='' mode=static log
-	[[ ${sh} == fish ]] && reps=${RFISH}
 	local extra=()
 	if [[ ${tool} == awsrole ]]; then
 		hook=${ours}/hook.${sh}
@@ -68,12 +74,13 @@ run() {
 		esac
 	else
 		hook=${direnv_dir}/hook.${sh}
+		n=${DN} reps=${DR}
 		case ${scenario} in
 		inside) setup=${direnv_dir}/envrc.sh ;;
 		cd) setup=${direnv_dir}/cd.sh ;;
 		esac
 	fi
-	[[ ${scenario} == cd ]] && mode=cd n=${NCD}
+	[[ ${scenario} == cd ]] && mode=cd n=${NCD} reps=${RCD}
 	log=${work}/${tool}-${sh}-${scenario}.log
 	echo "bench: ${tool} ${sh} ${scenario} (N=${n}, R=${reps})" >&2
 	"${harness}" -m "${mode}" -n "${n}" -r "${reps}" "${extra[@]}" "${sh}" "${hook}" ${setup:+"${setup}"} >"${log}" 2>&1 ||
@@ -227,8 +234,9 @@ fails=0
 	echo
 	echo '```'
 	echo "make bench    # = scripts/bench.sh after make build"
-	echo "hookbench.sh -m static -n ${N} -r ${R} (fish: -r ${RFISH}) SHELL HOOK [SETUP]   # unchanged prompt"
-	echo "hookbench.sh -m cd -n ${NCD} -r ${R} (fish: -r ${RFISH}) SHELL HOOK SETUP       # cd"
+	echo "hookbench.sh -m static -n ${N} -r ${R} SHELL HOOK [SETUP]   # unchanged prompt, awsrole"
+	echo "hookbench.sh -m static -n ${DN} -r ${DR} SHELL HOOK [SETUP]    # unchanged prompt, direnv"
+	echo "hookbench.sh -m cd -n ${NCD} -r ${RCD} SHELL HOOK SETUP         # cd, both"
 	echo "awsrole: bench/awsrole/hook.SHELL, setups bench/awsrole/{project,cd}.sh, -e AWSROLE_BENCH_BIN=bin -e AWS_ENDPOINT_URL_STS=..."
 	echo "direnv:  shared/bench/direnv/hook.SHELL, setups shared/bench/direnv/{envrc,cd}.sh"
 	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
