@@ -1,5 +1,5 @@
 // Package watch is the per-user background watcher. The prompt hook skips
-// the binary while the directory, the generation counter and the clock say
+// the binary while the directory, the generation marker and the clock say
 // nothing changed; the watcher is what turns "something changed" into a new
 // generation without a prompt having to look: an edit to the .awsrole.toml of
 // an active shell, a change to the trust store, a refresh time reached.
