@@ -67,6 +67,11 @@ type Engine struct {
 	Now      time.Time
 	Gen      string
 	Username string // for default session names
+	// Quick makes Export answer only from what is at hand: where it would
+	// call STS (and perhaps ask for a code) it returns a Result with
+	// WouldWait set and nothing else, so that the caller can first make
+	// that wait safe to interrupt, which costs a bash hook a fork.
+	Quick bool
 }
 
 // Result is what one evaluation returns: the changes for the shell, and the
@@ -79,6 +84,18 @@ type Result struct {
 	// were sought from; nil when the evaluation did not get that far. The
 	// watcher refreshes from it (hook/watch).
 	Base state.Env
+	// WouldWait says that a Quick evaluation stopped before calling STS;
+	// everything else is empty.
+	WouldWait bool
+}
+
+// errWouldWait is what a Quick engine's fetcher answers instead of calling.
+var errWouldWait = errors.New("credentials would have to be fetched")
+
+type wouldWait struct{}
+
+func (wouldWait) Fetch(context.Context, creds.Request) (creds.Credentials, error) {
+	return creds.Credentials{}, errWouldWait
 }
 
 // newFetcher is how an Engine calls STS on a cache miss: through the STS
@@ -144,6 +161,9 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 		return e.result(env, base, nil, append(msgs, "unloaded"))
 	}
 	r := e.enter(ctx, env, base, cur, path, refresh)
+	if r.WouldWait {
+		return r
+	}
 	r.Messages = append(msgs, r.Messages...)
 	r.Base = base
 	return r
@@ -186,7 +206,14 @@ func (e *Engine) enter(ctx context.Context, env, base state.Env, cur *state.Stat
 	if err != nil {
 		return e.block(env, base, path, err.Error())
 	}
-	c, err := e.Source.Get(ctx, e.request(f, base, false))
+	src := e.Source
+	if e.Quick {
+		src.Fetcher = wouldWait{}
+	}
+	c, err := src.Get(ctx, e.request(f, base, false))
+	if errors.Is(err, errWouldWait) {
+		return Result{WouldWait: true}
+	}
 	if err != nil {
 		if refresh && cur.Active() && e.Now.Before(cur.Expires) {
 			return e.keep(env, cur, fmt.Sprintf("could not refresh %s: %s; the current credentials last until %s", cur.Role, explain(err, f, e.User, true), clock(cur.Expires)))

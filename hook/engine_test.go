@@ -223,3 +223,31 @@ func TestTimeoutNamesTheLastAttempt(t *testing.T) {
 		t.Fatal("credentials exported after a timeout")
 	}
 }
+
+// A Quick evaluation answers from the cache or stops before STS, changing
+// nothing, so that the bash hook can run it without guarding Ctrl-C.
+func TestQuickStopsBeforeSTS(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	b := w.project("b", "arn:aws:iam::333333333333:role/b")
+	quick := func(dir string) Result {
+		e := NewEngine(w.paths)
+		e.Quick = true
+		return e.Export(context.Background(), w.env, dir)
+	}
+	if r := quick(a); !r.WouldWait || len(r.Changes) != 0 || len(r.Messages) != 0 {
+		t.Fatalf("a cache miss: %+v", r)
+	}
+	if n := w.sts.Calls("AssumeRole"); n != 0 {
+		t.Fatalf("a quick evaluation called STS %d times", n)
+	}
+	w.prompt(a) // fetches and caches a
+	w.prompt(b)
+	r := quick(a)
+	if r.WouldWait || r.Changes["AWSROLE_ROLE"] == nil || *r.Changes["AWSROLE_ROLE"] != "arn:aws:iam::222222222222:role/a" {
+		t.Fatalf("a cache hit: %+v", r)
+	}
+	if n := w.sts.Calls("AssumeRole"); n != 2 {
+		t.Errorf("%d STS calls, want 2", n)
+	}
+}

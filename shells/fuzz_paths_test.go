@@ -17,7 +17,7 @@ import (
 // holds any bytes a file name can), render the hook, source it in the real
 // interactive shell from inside that same directory, and run the hook once.
 // The oracle is the shell: _awsrole_bin must read back byte-identical, the stand-in binary must have been run (by that
-// exact path) with exactly "export --prompt SHELL", from that working
+// exact path) with exactly its hookCall arguments, from that working
 // directory, and nothing may be printed. Paths a shell cannot hold (NUL) and
 // relative paths are refused by Hook with an error.
 
@@ -103,7 +103,7 @@ printf '%s' "$_awsrole_bin" >"$AWSROLE_TEST_OUT.bin"`
 			}
 		}
 		logged, err := os.ReadFile(logFile)
-		if want := o.Bin + "|export|--prompt|" + sh.Name() + "|" + dir + "\n"; err != nil || string(logged) != want {
+		if want := o.Bin + "|" + strings.ReplaceAll(hookCall(sh), " ", "|") + "|" + dir + "\n"; err != nil || string(logged) != want {
 			t.Errorf("%s: the binary ran as %q, want %q (%v)", sh.Name(), clip(string(logged)), clip(want), err)
 		}
 		for _, d := range []string{root, dir} {

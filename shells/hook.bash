@@ -30,17 +30,25 @@ if [[ $- == *i* ]]; then
 		\builtin return "${_awsrole_status}"
 	}
 
-	# Asks the binary what changes here and applies it.
+	# Asks the binary what changes here and applies it. Ctrl-C during an MFA
+	# prompt or an STS call must cancel the binary, not the shell, which
+	# means ignoring SIGINT meanwhile; but saving the user's own trap first
+	# costs a fork, a fifth of a cd. So the binary first answers from the
+	# cache alone, and only when it would have to wait (status 3) does it
+	# run again with SIGINT ignored. A Ctrl-C during the quick run leaves
+	# _awsrole_pwd as it was: the next prompt asks again.
 	_awsrole_eval() {
-		\builtin local _awsrole_trap='' _awsrole_code=''
+		\builtin local _awsrole_trap='' _awsrole_code='' _awsrole_rc=0
 		# Exported for 'awsrole doctor': this shell's prompts run the hook.
 		[[ ${AWSROLE_HOOK-} == "bash:$$" ]] || \builtin export AWSROLE_HOOK="bash:$$"
+		_awsrole_code=$("${_awsrole_bin}" export --prompt --quick bash) || _awsrole_rc=$?
 		_awsrole_pwd=${PWD}
-		# Ctrl-C during an MFA prompt must cancel the binary, not the shell.
-		_awsrole_trap=$(\builtin trap -p SIGINT)
-		\builtin trap -- '' SIGINT
-		_awsrole_code=$("${_awsrole_bin}" export --prompt bash)
-		\builtin eval -- "${_awsrole_trap:-\\builtin trap -- - SIGINT}"
+		if [[ ${_awsrole_rc} == 3 ]]; then
+			_awsrole_trap=$(\builtin trap -p SIGINT)
+			\builtin trap -- '' SIGINT
+			_awsrole_code=$("${_awsrole_bin}" export --prompt bash)
+			\builtin eval -- "${_awsrole_trap:-\\builtin trap -- - SIGINT}"
+		fi
 		\builtin eval -- "${_awsrole_code}"
 	}
 

@@ -1,6 +1,7 @@
 package shells
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,15 @@ import (
 )
 
 const testRole = "arn:aws:iam::123456789012:role/deploy"
+
+// hookCall is how each hook runs the binary when nothing is amiss: bash asks
+// for a quick answer first (see hook.bash).
+func hookCall(sh Shell) string {
+	if sh == Bash {
+		return "export --prompt --quick bash"
+	}
+	return "export --prompt " + sh.Name()
+}
 
 func TestHookScriptsLint(t *testing.T) {
 	t.Run("bash", func(t *testing.T) {
@@ -99,7 +109,7 @@ func TestHookQuietUnderStrictFlags(t *testing.T) {
 			if b, _ := os.ReadFile(filepath.Join(dir, "bin")); string(b) != f.bin {
 				t.Errorf("_awsrole_bin = %q, want %q", b, f.bin)
 			}
-			if got := f.log(t); got != "export --prompt "+sh.Name()+"\n" {
+			if got := f.log(t); got != hookCall(sh)+"\n" {
 				t.Errorf("binary log %q", got)
 			}
 		})
@@ -267,7 +277,7 @@ func TestHookBehaviour(t *testing.T) {
 				"zsh":  "=installed _awsrole_hook user_pc",
 				"fish": "=installed fish_prompt _awsrole_hook",
 			}[sh.Name()]
-			run := "export --prompt " + sh.Name()
+			run := hookCall(sh)
 			steps := []string{
 				installed,
 				run, "=first call",
@@ -323,13 +333,52 @@ exit 0
 				t.Fatalf("%v\n%s", err, out)
 			}
 			want := "user hook sees status 0 role none\n" +
-				"export --prompt " + sh.Name() + "\n" +
+				hookCall(sh) + "\n" +
 				"user hook sees status 0 role " + testRole + "\n" +
 				"user hook sees status 5 role " + testRole + "\n"
 			if got := f.log(t); got != want {
 				t.Errorf("log:\n%s\nwant:\n%s", got, want)
 			}
 		})
+	}
+}
+
+// TestBashWaitsWithCtrlCKeptFromTheShell: when the quick run says it would
+// have to wait (status 3: STS, perhaps an MFA code), the bash hook runs the
+// binary again with SIGINT ignored by the shell, then puts the user's own
+// SIGINT trap back and applies the answer.
+func TestBashWaitsWithCtrlCKeptFromTheShell(t *testing.T) {
+	tool := testenv.Tool(t, "bash")
+	f := newFakeBin(t, Bash)
+	fake := "#!/bin/sh\nprintf '%s ' \"$*\" >>\"$AWSROLE_TEST_LOG\"\n" +
+		"if [ \"$3\" = --quick ]; then echo >>\"$AWSROLE_TEST_LOG\"; exit 3; fi\n" +
+		"grep SigIgn /proc/$$/status >>\"$AWSROLE_TEST_LOG\"\n" +
+		"[ -e \"$AWSROLE_TEST_GEN\" ] || touch -d @0 \"$AWSROLE_TEST_GEN\"\nexec cat \"$AWSROLE_TEST_OUT\"\n"
+	if err := os.WriteFile(f.bin, []byte(fake), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	script := `log() { printf '%s\n' "$*" >>"$AWSROLE_TEST_LOG"; }
+source "$AWSROLE_TEST_HOOK"
+trap 'echo user trap' SIGINT
+cd "$AWSROLE_TEST_D1"; _awsrole_hook
+log "=after: $(trap -p SIGINT) role ${AWSROLE_ROLE-}"
+_awsrole_hook; log "=then the fast path"`
+	cmd := shellCommand(tool, Bash, true, script)
+	cmd.Env = f.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	lines := strings.Split(f.log(t), "\n")
+	if len(lines) != 5 || lines[0] != "export --prompt --quick bash " || !strings.HasPrefix(lines[1], "export --prompt bash SigIgn:") ||
+		lines[2] != "=after: trap -- 'echo user trap' SIGINT role "+testRole || lines[3] != "=then the fast path" {
+		t.Fatalf("log:\n%s", f.log(t))
+	}
+	var ign uint64
+	if _, err := fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(lines[1], "export --prompt bash SigIgn:")), "%x", &ign); err != nil {
+		t.Fatal(err)
+	}
+	if ign&(1<<(2-1)) == 0 {
+		t.Errorf("SIGINT was not ignored while the binary could wait: %s", lines[1])
 	}
 }
 
@@ -396,7 +445,7 @@ true <$AWSROLE_TEST_D1/end`,
 			if stats != 10 {
 				t.Errorf("generation marker looked at %d times between the markers, want 10, one stat a prompt (did the hook run?)", stats)
 			}
-			if got := f.log(t); got != "export --prompt "+sh.Name()+"\n" {
+			if got := f.log(t); got != hookCall(sh)+"\n" {
 				t.Errorf("binary log %q, want one run", got)
 			}
 		})

@@ -19,7 +19,7 @@ import (
 )
 
 func exportCmd() *cobra.Command {
-	var atPrompt bool
+	var atPrompt, quick bool
 	var format, dir string
 	cmd := &cobra.Command{
 		Use:   "export bash|zsh|fish | export --format json|env|dotenv [--dir D]",
@@ -57,7 +57,11 @@ stdout, when the credentials cannot be had.`,
 				return err
 			}
 			e.Prompt = e.MFAPrompt(atPrompt)
+			e.Quick = quick
 			res := e.Export(ctx, environ(), workDir())
+			if res.WouldWait {
+				return exitStatus(wouldWaitStatus)
+			}
 			code, err := sh.Export(res.Changes)
 			if err != nil {
 				return err
@@ -75,10 +79,17 @@ stdout, when the credentials cannot be had.`,
 		},
 	}
 	cmd.Flags().BoolVar(&atPrompt, "prompt", false, "called by the prompt hook of an interactive shell: may ask for an MFA code")
+	cmd.Flags().BoolVar(&quick, "quick", false, "answer only from the cache; exit with status 3, printing nothing, where STS would be called")
+	cmd.Flags().MarkHidden("quick") // between the bash hook and the binary
 	cmd.Flags().StringVar(&format, "format", "", "json, env or dotenv instead of shell code")
 	cmd.Flags().StringVar(&dir, "dir", "", "the directory whose role to use (default: the working directory)")
 	return cmd
 }
+
+// wouldWaitStatus is the exit status of 'export --quick' when it stopped
+// before calling STS; the bash hook then runs export again, with Ctrl-C
+// kept from the shell.
+const wouldWaitStatus = 3
 
 // exportFormat prints the contract of dir's role for other tools.
 func exportFormat(ctx context.Context, c *cobra.Command, e *hook.Engine, format, dir string) error {
