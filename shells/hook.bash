@@ -24,7 +24,9 @@ if [[ $- == *i* ]]; then
 		# shellcheck disable=SC2071 # string order on purpose, as said above
 		if [[ ${PWD} == "${_awsrole_pwd-}" && -e ${_awsrole_mark-} &&
 			(${_awsrole_recheck} == 0 || ${EPOCHSECONDS:-${_awsrole_recheck}} < "${_awsrole_recheck}") ]]; then
-			\builtin return "${_awsrole_status}"
+			# Not \builtin return, one command more; the backslash still keeps
+			# an alias named return out.
+			\return "${_awsrole_status}"
 		fi
 		_awsrole_eval
 		\builtin return "${_awsrole_status}"

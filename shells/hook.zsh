@@ -22,7 +22,9 @@ if [[ -o interactive ]]; then
 		_awsrole_status=$?
 		if [[ ${PWD} == "${_awsrole_pwd-}" && -e ${_awsrole_mark-} &&
 			(${_awsrole_recheck} == 0 || ${EPOCHSECONDS:-${_awsrole_recheck}} < ${_awsrole_recheck}) ]]; then
-			\builtin return _awsrole_status
+			# Not \builtin return, which costs this prompt as much again;
+			# the backslash still keeps an alias named return out.
+			\return _awsrole_status
 		fi
 		_awsrole_eval
 		\builtin return _awsrole_status
