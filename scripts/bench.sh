@@ -5,7 +5,7 @@
 # Run by `make bench` after `make build`. Knobs (environment):
 #   HOOKBENCH   path of hookbench.sh (default: ../shared/bench/hookbench.sh)
 #   BENCH_N     awsrole's prompts per run, unchanged prompt (default 2000)
-#   BENCH_R     awsrole's repetitions, unchanged prompt (default 15)
+#   BENCH_R     awsrole's repetitions, unchanged prompt (default 25)
 #   BENCH_DN    direnv's prompts per run, unchanged prompt (default 300)
 #   BENCH_DR    direnv's repetitions, unchanged prompt (default 5)
 #   BENCH_NCD   prompts per run, cd, both tools (default 100)
@@ -39,7 +39,7 @@ for tool in bash zsh fish expect direnv go; do
 done
 
 N=${BENCH_N:-2000}
-R=${BENCH_R:-15}
+R=${BENCH_R:-25}
 DN=${BENCH_DN:-300}
 DR=${BENCH_DR:-5}
 NCD=${BENCH_NCD:-100}
@@ -65,7 +65,9 @@ wait "${probe}" 2>/dev/null || :
 run() {
 	local tool=$1 sh=$2 scenario=$3 reps=${R} n=${N} hook setup='' mode=static log
 	local extra=()
-	if [[ ${tool} == awsrole ]]; then
+	if [[ ${tool} == noop ]]; then
+		hook=${root}/bench/noop/hook.${sh}
+	elif [[ ${tool} == awsrole ]]; then
 		hook=${ours}/hook.${sh}
 		extra=(-e "AWSROLE_BENCH_BIN=${bin}" -e "AWS_ENDPOINT_URL_STS=${sts_url}")
 		case ${scenario} in
@@ -107,6 +109,12 @@ for scenario in "${scenarios[@]}"; do
 			res[${tool}.${sh}.${scenario}]=$(run "${tool}" "${sh}" "${scenario}")
 		done
 	done
+done
+# The floor of the unchanged-prompt rows: a prompt function that does
+# nothing, measured like awsrole's hook (the shell's own dispatch plus the
+# harness's bias).
+for sh in bash zsh fish; do
+	res[noop.${sh}]=$(run noop "${sh}" outside)
 done
 
 # The binary's own cost when it runs: a cd from a/ into b/ with the
@@ -209,6 +217,18 @@ fails=0
 			[[ ${ok} == pass ]] || fails=$((fails + 1))
 			echo "| ${title[${scenario}]} | ${sh} | ${am} (${alo}–${ahi}) | ${dm} (${dlo}–${dhi}) | ${x}× | ${target} | ${ok} |"
 		done
+	done
+	echo
+	echo "For reading the unchanged-prompt rows: the same measurement of a prompt hook"
+	echo "that does nothing (bench/noop/hook.SHELL: one empty function, installed like"
+	echo "awsrole's), which is what any hook costs before it does anything, plus the"
+	echo "harness's own bias:"
+	echo
+	echo "| shell | no-op hook µs (min–max) |"
+	echo "|---|---|"
+	for sh in bash zsh fish; do
+		read -r nm nlo nhi <<<"${res[noop.${sh}]}"
+		echo "| ${sh} | ${nm} (${nlo}–${nhi}) |"
 	done
 	echo
 	echo "## The binary itself"
