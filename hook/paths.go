@@ -67,8 +67,7 @@ func ReadGen(p Paths) string {
 		// anything have touched the marker.
 		m := p.GenMarker(gen)
 		if fi, err := os.Lstat(m); err == nil && fi.ModTime().Unix() != 0 {
-			epoch := time.Unix(0, 0)
-			os.Chtimes(m, epoch, epoch)
+			toEpoch(m)
 		}
 		return gen
 	}
@@ -123,7 +122,7 @@ func changeGen(dir string, create bool) (string, error) {
 	if err := unix.Flock(int(d.Fd()), unix.LOCK_EX); err != nil {
 		return "", err
 	}
-	names, err := readNames(dir)
+	names, err := d.Readdirnames(-1)
 	if err != nil {
 		return "", err
 	}
@@ -152,8 +151,13 @@ func changeGen(dir string, create bool) (string, error) {
 			os.Remove(filepath.Join(dir, n))
 		}
 	}
+	return gen, toEpoch(next)
+}
+
+// toEpoch gives a marker the mtime fish reads the clock from.
+func toEpoch(path string) error {
 	epoch := time.Unix(0, 0)
-	return gen, os.Chtimes(next, epoch, epoch)
+	return os.Chtimes(path, epoch, epoch)
 }
 
 func readNames(dir string) ([]string, error) {
