@@ -36,8 +36,8 @@ type HookOptions struct {
 // _awsrole_pwd and reads _awsrole_mark (the generation marker's path) and
 // _awsrole_recheck (an epoch second, 0 for none), which the engine sets; it
 // uses _awsrole_status (a global: a local costs bash a prompt's time),
-// _awsrole_now, _awsrole_trap and _awsrole_code for itself, so the engine
-// must not set those.
+// _awsrole_now, _awsrole_rc, _awsrole_trap and _awsrole_code for itself, so
+// the engine must not set those.
 const PrivatePrefix = "_awsrole_"
 
 var (
