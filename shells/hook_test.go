@@ -158,6 +158,10 @@ type fakeBin struct {
 	env                    []string
 }
 
+// fakeAnswer ends a fake binary's script: it does what the engine would,
+// creating the generation marker as ReadGen does and printing the code.
+const fakeAnswer = "[ -e \"$AWSROLE_TEST_GEN\" ] || touch -d @0 \"$AWSROLE_TEST_GEN\"\nexec cat \"$AWSROLE_TEST_OUT\"\n"
+
 func newFakeBin(t *testing.T, sh Shell) *fakeBin {
 	t.Helper()
 	dir := t.TempDir()
@@ -167,7 +171,7 @@ func newFakeBin(t *testing.T, sh Shell) *fakeBin {
 		t.Fatal(err)
 	}
 	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >>\"$AWSROLE_TEST_LOG\"\n" +
-		"[ -e \"$AWSROLE_TEST_GEN\" ] || touch -d @0 \"$AWSROLE_TEST_GEN\"\nexec cat \"$AWSROLE_TEST_OUT\"\n"
+		fakeAnswer
 	if err := os.WriteFile(o.Bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -353,7 +357,7 @@ func TestBashWaitsWithCtrlCKeptFromTheShell(t *testing.T) {
 	fake := "#!/bin/sh\nprintf '%s ' \"$*\" >>\"$AWSROLE_TEST_LOG\"\n" +
 		"if [ \"$3\" = --quick ]; then echo >>\"$AWSROLE_TEST_LOG\"; exit 3; fi\n" +
 		"grep SigIgn /proc/$$/status >>\"$AWSROLE_TEST_LOG\"\n" +
-		"[ -e \"$AWSROLE_TEST_GEN\" ] || touch -d @0 \"$AWSROLE_TEST_GEN\"\nexec cat \"$AWSROLE_TEST_OUT\"\n"
+		fakeAnswer
 	if err := os.WriteFile(f.bin, []byte(fake), 0o700); err != nil {
 		t.Fatal(err)
 	}
