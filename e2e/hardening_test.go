@@ -64,9 +64,6 @@ func timedRun(t *testing.T, s interface{ Run(string) string }, line string) stri
 	return out
 }
 
-// readGen reads the generation that the CLI and the watcher bump.
-func readGen(w *world) string { return w.gen() }
-
 // quietNextPrompt checks that a failure is said once: the next prompt in the
 // same place prints nothing, unless the generation changed since gen (read
 // before the last prompt), which legitimately re-evaluates (the watcher
@@ -74,7 +71,7 @@ func readGen(w *world) string { return w.gen() }
 func quietNextPrompt(t *testing.T, w *world, s interface{ Run(string) string }, gen string) {
 	t.Helper()
 	out := timedRun(t, s, "true")
-	if strings.TrimSpace(out) != "" && readGen(w) == gen {
+	if strings.TrimSpace(out) != "" && w.gen() == gen {
 		t.Errorf("a later prompt in the same place printed again:\n%s", out)
 	}
 }
@@ -229,7 +226,7 @@ func TestHostileConfigInRealShells(t *testing.T) {
 				t.Run(c.name, func(t *testing.T) {
 					out := timedRun(t, s, "cd "+s.Quote(c.dir))
 					wantOneLine(t, out, "awsrole: "+filepath.Join(c.dir, ".awsrole.toml"), c.want)
-					gen := readGen(w)
+					gen := w.gen()
 					assertNoCredentials(t, s.Env())
 					mustNotExist(t, c.pwned)
 					quietNextPrompt(t, w, s, gen)
@@ -425,7 +422,7 @@ func TestSTSFaultsLeaveNoCredentials(t *testing.T) {
 				s := w.shell(kind)
 				out := timedRun(t, s, "cd infra")
 				wantOneLine(t, out, append([]string{"awsrole: " + filepath.Join(dir, ".awsrole.toml")}, c.want...)...)
-				gen := readGen(w)
+				gen := w.gen()
 				assertNoCredentials(t, s.Env())
 				if n := w.sts.Calls("AssumeRole"); !c.refused && (n < c.calls[0] || n > c.calls[1]) {
 					t.Errorf("%d AssumeRole attempts, want %d to %d", n, c.calls[0], c.calls[1])
