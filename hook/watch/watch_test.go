@@ -94,6 +94,17 @@ func (f *fixture) waitFor(what string, cond func() bool) {
 	}
 }
 
+// watchedProject makes project "infra", registers it as an active shell
+// would and starts a watcher, returning once the file is watched.
+func (f *fixture) watchedProject() string {
+	f.t.Helper()
+	path := f.project("infra", content)
+	f.register(path, content, time.Time{}, nil)
+	f.start(time.Hour)
+	f.waitFor("watching the file", func() bool { return strings.Contains(f.log.String(), "watching "+path) })
+	return path
+}
+
 func (f *fixture) gen() string { return hook.CurrentGen(f.p) }
 
 // bumped waits for the generation to move on from before.
@@ -154,10 +165,7 @@ func TestSingleInstance(t *testing.T) {
 
 func TestEditOfActiveFileBumps(t *testing.T) {
 	f := newFixture(t)
-	path := f.project("infra", content)
-	f.register(path, content, time.Time{}, nil)
-	f.start(time.Hour)
-	f.waitFor("watching the file", func() bool { return strings.Contains(f.log.String(), "watching "+path) })
+	path := f.watchedProject()
 	before := f.gen()
 	// Another file in the same directory is no reason to re-evaluate.
 	if err := os.WriteFile(filepath.Join(filepath.Dir(path), "README"), []byte("x"), 0o600); err != nil {
@@ -190,11 +198,8 @@ func TestEditBeforeWatchingIsSeen(t *testing.T) {
 
 func TestDirectoryDeletedRecreatedRenamed(t *testing.T) {
 	f := newFixture(t)
-	path := f.project("infra", content)
+	path := f.watchedProject()
 	dir := filepath.Dir(path)
-	f.register(path, content, time.Time{}, nil)
-	f.start(time.Hour)
-	f.waitFor("watching the file", func() bool { return strings.Contains(f.log.String(), "watching "+path) })
 
 	t.Log("delete")
 	g := f.gen()
@@ -232,10 +237,7 @@ func TestDirectoryDeletedRecreatedRenamed(t *testing.T) {
 
 func TestTrustStoreChangeBumps(t *testing.T) {
 	f := newFixture(t)
-	path := f.project("infra", content)
-	f.register(path, content, time.Time{}, nil)
-	f.start(time.Hour)
-	f.waitFor("watching the file", func() bool { return strings.Contains(f.log.String(), "watching "+path) })
+	path := f.watchedProject()
 	before := f.gen()
 	// As another tool would: a change to the store without a bump of its own.
 	if err := (trust.Store{Dir: f.p.Data}).Allow(path, []byte(content)); err != nil {
