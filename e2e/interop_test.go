@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -34,12 +33,8 @@ var (
 func sdkCaller(t *testing.T) string {
 	t.Helper()
 	sdkCallerOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "awsrole-sdkcaller-")
-		if err != nil {
-			sdkCallerErr = err
-			return
-		}
-		sdkCallerBin = filepath.Join(dir, "sdkcaller")
+		// Beside the binaries TestMain built, so that its clean-up removes it.
+		sdkCallerBin = filepath.Join(filepath.Dir(awsroleBin), "sdkcaller")
 		out, err := exec.Command("go", "build", "-o", sdkCallerBin, "./testdata/sdkcaller").CombinedOutput()
 		if err != nil {
 			sdkCallerErr = err
