@@ -41,10 +41,13 @@ const RoleVar = "AWSROLE_ROLE"
 
 // RecheckVar is hook-private (not exported by the shells): the epoch second
 // after which the shell hook must run the binary again even if nothing else
-// changed; 0 means never for time alone. Always ten digits otherwise, like
+// changed; NoRecheck when time alone never needs it. Always ten digits, like
 // the clock until 2286: the bash and zsh hooks compare the two as strings,
-// which costs a prompt less than arithmetic.
+// which costs a prompt less than arithmetic, and with no special case.
 const RecheckVar = "_awsrole_recheck"
+
+// NoRecheck is the recheck time that never comes (in 2286).
+const NoRecheck = "9999999999"
 
 // MarkVar is hook-private too: the path of the generation marker the
 // evaluation saw (Paths.GenMarker). The shell hook skips the binary only
@@ -462,7 +465,7 @@ func (e *Engine) scrubCorrupt(env state.Env) Result {
 
 func (e *Engine) result(env, target state.Env, st *state.State, msgs []string) Result {
 	ch := state.Diff(env, target, OwnedVars())
-	recheck := "0"
+	recheck := NoRecheck
 	if st != nil && st.Blocked == "" && !st.RefreshAt.IsZero() {
 		recheck = strconv.FormatInt(st.RefreshAt.Unix(), 10)
 		if len(recheck) != 10 {

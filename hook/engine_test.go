@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,25 @@ func TestUnchangedPromptDoesNothing(t *testing.T) {
 	}
 	if n := w.sts.Calls("AssumeRole"); n != 1 {
 		t.Errorf("%d STS calls", n)
+	}
+}
+
+// TestRecheckTimeIsTenDigits: the shells compare the recheck time with the
+// clock as strings, so it is always ten digits: the refresh time inside a
+// project, NoRecheck outside any.
+func TestRecheckTimeIsTenDigits(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	inside := w.prompt(a)
+	st, err := state.Decode(w.env[state.Var])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := *inside.Changes[RecheckVar], strconv.FormatInt(st.RefreshAt.Unix(), 10); got != want || len(got) != 10 {
+		t.Errorf("inside a project the recheck time is %q, want the refresh time %q", got, want)
+	}
+	if got := *w.prompt(w.home).Changes[RecheckVar]; got != NoRecheck || len(got) != 10 {
+		t.Errorf("outside any project the recheck time is %q, want %s", got, NoRecheck)
 	}
 }
 
