@@ -4,33 +4,44 @@
 
 if [[ $- == *i* ]]; then
 	\builtin declare -g _awsrole_bin=@AWSROLE_BIN@
-	# What the binary sets for the fast path, never inherited values.
-	\builtin unset _awsrole_pwd _awsrole_mark
-	\builtin declare -g _awsrole_recheck=0
+	# What the binary sets for the fast path, never inherited values; empty
+	# (the binary runs at the first prompt) rather than unset, for nounset.
+	\builtin declare -g _awsrole_pwd='' _awsrole_mark='' _awsrole_recheck=''
 
 	# Runs before every prompt. It returns at once, with builtins only, while
 	# the directory is the same, the generation marker the binary named
-	# still exists and the clock is before the recheck time (0: none);
-	# otherwise _awsrole_eval asks the binary. At a prompt the caches are
-	# cold and each step costs microseconds, so the fast path is one [[ ]]:
-	# no arithmetic, which costs tens (the times compare as strings, which
-	# the engine makes ten digits like the clock's), no local variable, and
-	# a small function, because bash copies a function's body at every call.
-	# bash before 5.0 has no EPOCHSECONDS: the clock then reads as the
-	# recheck time itself, which asks the binary at every prompt inside a
-	# project whose credentials expire.
-	_awsrole_hook() {
-		_awsrole_status=$?
-		# shellcheck disable=SC2071 # string order on purpose, as said above
-		if [[ ${PWD} == "${_awsrole_pwd-}" && -e ${_awsrole_mark-} &&
-			(${_awsrole_recheck} == 0 || ${EPOCHSECONDS:-${_awsrole_recheck}} < "${_awsrole_recheck}") ]]; then
-			# Not \builtin return, one command more; the backslash still keeps
-			# an alias named return out.
+	# still exists and the clock is before the recheck time; otherwise
+	# _awsrole_eval asks the binary. At a prompt the caches are cold and each
+	# step costs microseconds, and bash copies a function's body at every
+	# call, so the fast path is one [[ ]] in a small function: no arithmetic,
+	# which costs tens (the times compare as strings, which the engine makes
+	# ten digits like the clock's), no local variable, and no ${...} where a
+	# plain $name does.
+	#
+	# bash 5.1+ runs each element of an array PROMPT_COMMAND as a separate
+	# command string and puts back $? and PIPESTATUS after each, so the prompt
+	# and the hooks after this one see the user's status without this one
+	# saving it: saving and returning it cost a third of the fast path.
+	# Before 5.1, PROMPT_COMMAND is one string, shared with the user's hooks,
+	# so the status is saved; and bash before 5.0 has no EPOCHSECONDS, so the
+	# clock then reads as the recheck time itself, which asks the binary at
+	# every prompt inside a project whose credentials expire.
+	if ((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1))); then
+		_awsrole_hook() {
+			# shellcheck disable=SC2071,SC2250 # string order and plain $name on purpose, as said above
+			[[ $PWD == "$_awsrole_pwd" && -e $_awsrole_mark && ${EPOCHSECONDS:-$_awsrole_recheck} < $_awsrole_recheck ]] ||
+				_awsrole_eval
+		}
+	else
+		_awsrole_hook() {
+			_awsrole_status=$?
+			# shellcheck disable=SC2071,SC2250 # as above
+			[[ $PWD == "$_awsrole_pwd" && -e $_awsrole_mark &&
+				(${_awsrole_recheck} == 9999999999 || ${EPOCHSECONDS:-$_awsrole_recheck} < $_awsrole_recheck) ]] ||
+				_awsrole_eval
 			\return "${_awsrole_status}"
-		fi
-		_awsrole_eval
-		\builtin return "${_awsrole_status}"
-	}
+		}
+	fi
 
 	# Asks the binary what changes here and applies it. Ctrl-C during an MFA
 	# prompt or an STS call must cancel the binary, not the shell, which

@@ -4,30 +4,25 @@
 
 if [[ -o interactive ]]; then
 	\builtin typeset -g _awsrole_bin=@AWSROLE_BIN@
-	# What the binary sets for the fast path, never inherited values.
-	\builtin unset _awsrole_pwd _awsrole_mark
-	\builtin typeset -g _awsrole_recheck=0
-	# Declared here, so that setting it in the hook is no warn_create_global.
-	\builtin typeset -gi _awsrole_status=0
+	# What the binary sets for the fast path, never inherited values; empty
+	# (the binary runs at the first prompt) rather than unset, for no_unset.
+	\builtin typeset -g _awsrole_pwd='' _awsrole_mark='' _awsrole_recheck=''
 	\builtin zmodload -F zsh/datetime p:EPOCHSECONDS 2>/dev/null
 
 	# Runs before every prompt. It returns at once, with builtins only, while
 	# the directory is the same, the generation marker the binary named
-	# still exists and the clock is before the recheck time (0: none);
-	# otherwise _awsrole_eval asks the binary. At a prompt the caches are
-	# cold and each step costs microseconds, so the fast path is one [[ ]],
-	# which no user option changes the meaning of (the times compare as
-	# strings, which the engine makes ten digits like the clock's).
+	# still exists and the clock is before the recheck time; otherwise
+	# _awsrole_eval asks the binary. At a prompt the caches are cold and each
+	# step costs microseconds, so the fast path is one [[ ]], which no user
+	# option changes the meaning of (the quotes keep glob_subst out; the times
+	# compare as strings, which the engine makes ten digits like the clock's;
+	# without zsh/datetime the clock reads as the recheck time, which asks
+	# the binary). zsh puts $? back after each precmd function, so the prompt
+	# and the hooks after this one see the user's status without this one
+	# saving it, which would cost half the fast path.
 	_awsrole_hook() {
-		_awsrole_status=$?
-		if [[ ${PWD} == "${_awsrole_pwd-}" && -e ${_awsrole_mark-} &&
-			(${_awsrole_recheck} == 0 || ${EPOCHSECONDS:-${_awsrole_recheck}} < ${_awsrole_recheck}) ]]; then
-			# Not \builtin return, which costs this prompt as much again;
-			# the backslash still keeps an alias named return out.
-			\return _awsrole_status
-		fi
-		_awsrole_eval
-		\builtin return _awsrole_status
+		[[ $PWD == "$_awsrole_pwd" && -e "$_awsrole_mark" && ${EPOCHSECONDS:-$_awsrole_recheck} < $_awsrole_recheck ]] ||
+			_awsrole_eval
 	}
 
 	# Asks the binary what changes here and applies it.

@@ -34,10 +34,11 @@ type HookOptions struct {
 // PrivatePrefix marks the hook's own shell variables, which are never
 // exported to the commands the user runs. The hook sets _awsrole_bin and
 // _awsrole_pwd and reads _awsrole_mark (the generation marker's path) and
-// _awsrole_recheck (an epoch second, 0 for none), which the engine sets; it
-// uses _awsrole_status (a global: a local costs bash a prompt's time),
-// _awsrole_now, _awsrole_rc, _awsrole_trap and _awsrole_code for itself, so
-// the engine must not set those.
+// _awsrole_recheck (an epoch second of ten digits, 9999999999 for none),
+// which the engine sets; it uses _awsrole_status (bash before 5.1: a global,
+// as a local costs a prompt's time), _awsrole_now, _awsrole_rc,
+// _awsrole_trap and _awsrole_code for itself, so the engine must not set
+// those.
 const PrivatePrefix = "_awsrole_"
 
 var (
