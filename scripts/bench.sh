@@ -260,6 +260,11 @@ fails=0
 	echo "awsrole: bench/awsrole/hook.SHELL, setups bench/awsrole/{project,cd}.sh, -e AWSROLE_BENCH_BIN=bin -e AWS_ENDPOINT_URL_STS=..."
 	echo "direnv:  shared/bench/direnv/hook.SHELL, setups shared/bench/direnv/{envrc,cd}.sh"
 	echo "cpu:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	# Time in which some runnable task waited for a CPU: other load that
+	# widens the spread of the microsecond rows.
+	if [[ -r /proc/pressure/cpu ]]; then
+		echo "cpu wait: $(awk '/^some/ {sub("avg300=", "", $4); print $4 "% over the last 5 minutes (/proc/pressure/cpu)"}' /proc/pressure/cpu)"
+	fi
 	echo "kernel:  $(uname -sr)"
 	echo "shells:  bash ${BASH_VERSION}, $(zsh --version | cut -d' ' -f1-2), $(fish --version 2>&1 | sed 's/, version / /')"
 	echo "tools:   $(direnv version | sed 's/^/direnv /'), $(go version | cut -d' ' -f3), awsrole $("${bin}/awsrole" version | cut -d' ' -f2)"
