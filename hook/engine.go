@@ -143,7 +143,7 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 		}
 		base, msgs := e.restore(env, cur)
 		r := e.block(env, base, path, fmt.Sprintf("cannot look for %s from %s: %v; AWS credentials are cleared here", config.FileName, pwd, err))
-		r.Messages = append(msgs, r.Messages...)
+		r.Messages = append(msgs, quietIfSaid(cur, r)...)
 		return r
 	}
 	if cur == nil && path == "" {
@@ -167,9 +167,21 @@ func (e *Engine) Export(ctx context.Context, env state.Env, pwd string) Result {
 	if r.WouldWait {
 		return r
 	}
-	r.Messages = append(msgs, r.Messages...)
+	r.Messages = append(msgs, quietIfSaid(cur, r)...)
 	r.Base = base
 	return r
+}
+
+// quietIfSaid returns r's messages, or none when r blocks the same file for
+// the same reason as cur did: a new generation (another project allowed, a
+// login, the watcher's roll call) evaluates a blocked directory again, and
+// the shell has said why it is blocked already.
+func quietIfSaid(cur *state.State, r Result) []string {
+	if cur != nil && r.State != nil && cur.Blocked != "" && r.State.Blocked == cur.Blocked &&
+		r.State.File == cur.File && r.State.Digest == cur.Digest {
+		return nil
+	}
+	return r.Messages
 }
 
 // restore returns the environment as it was before the hook touched it,

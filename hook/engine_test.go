@@ -171,6 +171,37 @@ func TestRecheckTimeIsTenDigits(t *testing.T) {
 	}
 }
 
+// TestBlockedIsSaidOnce: a new generation evaluates a blocked directory
+// again (the watcher's roll call bumps it every half idle time); the same
+// reason is not said again, while a change to the file is, and the directory
+// stays without credentials throughout.
+func TestBlockedIsSaidOnce(t *testing.T) {
+	w := newEngineWorld(t)
+	a := w.project("a", "arn:aws:iam::222222222222:role/a")
+	path := filepath.Join(a, ".awsrole.toml")
+	if err := (trust.Store{Dir: w.paths.Data}).Deny(path); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.prompt(a); len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "is denied") {
+		t.Fatalf("entering a denied project said %q", r.Messages)
+	}
+	if err := BumpGen(w.paths); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.prompt(a); len(r.Messages) != 0 {
+		t.Errorf("a new generation repeated %q", r.Messages)
+	}
+	if _, ok := w.env["AWS_ACCESS_KEY_ID"]; ok {
+		t.Error("the blocked directory has credentials after a new generation")
+	}
+	if err := os.WriteFile(path, []byte("role_arn = \"arn:aws:iam::222222222222:role/b\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.prompt(a); len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "is denied") {
+		t.Errorf("an edit to the blocked file said %q", r.Messages)
+	}
+}
+
 func TestRefreshFailureKeepsValidCredentialsUntilExpiry(t *testing.T) {
 	w := newEngineWorld(t)
 	a := w.project("a", "arn:aws:iam::222222222222:role/a")
