@@ -183,7 +183,7 @@ func newFakeBin(t *testing.T, sh Shell) *fakeBin {
 	if err := os.WriteFile(outFile, []byte(code), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hook := filepath.Join(dir, "hook")
+	hook := f.hookFile()
 	if err := os.WriteFile(hook, []byte(mustHook(t, sh, o)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -198,6 +198,8 @@ func newFakeBin(t *testing.T, sh Shell) *fakeBin {
 		"AWSROLE_TEST_D1="+filepath.Join(dir, "d1"), "AWSROLE_TEST_D2="+filepath.Join(dir, "d2"))
 	return f
 }
+
+func (f *fakeBin) hookFile() string { return filepath.Join(f.dir, "hook") }
 
 func (f *fakeBin) log(t *testing.T) string {
 	t.Helper()
@@ -268,46 +270,83 @@ cd "$AWSROLE_TEST_D1"; h; log "=role ${AWSROLE_ROLE-}"`
 
 func TestHookBehaviour(t *testing.T) {
 	for _, sh := range all {
-		t.Run(sh.Name(), func(t *testing.T) {
-			tool := testenv.Tool(t, sh.Name())
-			f := newFakeBin(t, sh)
-			cmd := shellCommand(tool, sh, true, behaviourScripts[sh.Name()])
-			cmd.Env = f.env
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
-			installed := map[string]string{
-				"bash": "=installed _awsrole_hook user_pc",
-				"zsh":  "=installed _awsrole_hook user_pc",
-				"fish": "=installed fish_prompt _awsrole_hook",
-			}[sh.Name()]
-			run := hookCall(sh)
-			steps := []string{
-				installed,
-				run, "=first call",
-				"=same directory and generation",
-				run, "=changed directory",
-				run, "=bumped generation",
-				"=unchanged again",
-				run, "=past recheck",
-				"=future recheck",
-			}
-			if sh.Name() == "fish" {
-				// Its clock is the marker's age: a touched marker cannot be
-				// trusted as one.
-				steps = append(steps, run, "=touched marker")
-			}
-			want := strings.Join(append(steps,
-				run, "=marker removed again",
-				run, "=role "+testRole,
-			), "\n") + "\n"
-			if got := f.log(t); got != want {
-				t.Errorf("log:\n%s\nwant:\n%s", got, want)
-			}
-			if out := f.hookOutput(t); out != "" {
-				t.Errorf("the hook printed %q", out)
-			}
-		})
+		t.Run(sh.Name(), func(t *testing.T) { testHookBehaviour(t, sh, false) })
+	}
+	t.Run("bash before 5.1", func(t *testing.T) { testHookBehaviour(t, Bash, true) })
+}
+
+// legacyStatusSteps: bash before 5.1 shares one PROMPT_COMMAND string with
+// the user's hooks, so there the hook itself keeps the status.
+const legacyStatusSteps = `
+ret 3; _awsrole_hook; log "=status $? on the fast path"
+cd "$AWSROLE_TEST_D2"; ret 4; _awsrole_hook; log "=status $? on the slow path"`
+
+func testHookBehaviour(t *testing.T, sh Shell, legacy bool) {
+	tool := testenv.Tool(t, sh.Name())
+	f := newFakeBin(t, sh)
+	script := behaviourScripts[sh.Name()]
+	installed := map[string]string{
+		"bash": "=installed _awsrole_hook user_pc",
+		"zsh":  "=installed _awsrole_hook user_pc",
+		"fish": "=installed fish_prompt _awsrole_hook",
+	}[sh.Name()]
+	if legacy {
+		asBashBefore51(t, f.hookFile())
+		script += legacyStatusSteps
+		installed = "=installed _awsrole_hook\nuser_pc" // one string, a newline between
+	}
+	cmd := shellCommand(tool, sh, true, script)
+	cmd.Env = f.env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	run := hookCall(sh)
+	steps := []string{
+		installed,
+		run, "=first call",
+		"=same directory and generation",
+		run, "=changed directory",
+		run, "=bumped generation",
+		"=unchanged again",
+		run, "=past recheck",
+		"=future recheck",
+	}
+	if sh.Name() == "fish" {
+		// Its clock is the marker's age: a touched marker cannot be
+		// trusted as one.
+		steps = append(steps, run, "=touched marker")
+	}
+	steps = append(steps,
+		run, "=marker removed again",
+		run, "=role "+testRole,
+	)
+	if legacy {
+		steps = append(steps, "=status 3 on the fast path", run, "=status 4 on the slow path")
+	}
+	want := strings.Join(steps, "\n") + "\n"
+	if got := f.log(t); got != want {
+		t.Errorf("log:\n%s\nwant:\n%s", got, want)
+	}
+	if out := f.hookOutput(t); out != "" {
+		t.Errorf("the hook printed %q", out)
+	}
+}
+
+// asBashBefore51 rewrites the bash hook at path as bash 5.0 and older run
+// it: the version tests that choose the array PROMPT_COMMAND and the hook
+// that leaves $? to bash both fail.
+func asBashBefore51(t *testing.T, path string) {
+	t.Helper()
+	const since51 = "((BASH_VERSINFO[0] > 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] >= 1)))"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), since51); n != 2 {
+		t.Fatalf("the bash hook tests for 5.1 %d times, want 2 (the hook and the install)", n)
+	}
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(b), since51, "false")), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -316,10 +355,18 @@ func TestHookBehaviour(t *testing.T) {
 // user's own prompt hook, installed first, must already see the role and the
 // exit status of the user's command.
 func TestHookRunsAtPromptBeforeUserHooks(t *testing.T) {
-	for _, sh := range []Shell{Bash, Zsh} {
-		t.Run(sh.Name(), func(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		sh     Shell
+		legacy bool
+	}{{"bash", Bash, false}, {"zsh", Zsh, false}, {"bash before 5.1", Bash, true}} {
+		sh := c.sh
+		t.Run(c.name, func(t *testing.T) {
 			tool := testenv.Tool(t, sh.Name())
 			f := newFakeBin(t, sh)
+			if c.legacy {
+				asBashBefore51(t, f.hookFile())
+			}
 			install := map[string]string{"bash": "PROMPT_COMMAND=user_pc", "zsh": "precmd_functions=(user_pc)"}[sh.Name()]
 			stdin := `log() { printf '%s\n' "$*" >>"$AWSROLE_TEST_LOG"; }; ret() { return "$1"; }
 user_pc() { log "user hook sees status $? role ${AWSROLE_ROLE-none}"; }; ` + install + `
