@@ -6,6 +6,7 @@
 package cache
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +14,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/awsrole/awsrole/hook/privfile"
 )
 
 // Cache is rooted at Dir (e.g. $XDG_CACHE_HOME/awsrole).
@@ -61,8 +63,7 @@ func (c Cache) Get(key string, v any) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	// O_NONBLOCK: a FIFO in place of the entry must not hang the prompt.
-	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	b, _, err := privfile.Read(p, 1<<20)
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil
 	}
@@ -70,13 +71,7 @@ func (c Cache) Get(key string, v any) (bool, error) {
 		os.Remove(p)
 		return false, nil
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || ownedByMe(fi) != nil || fi.Size() > 1<<20 {
-		os.Remove(p)
-		return false, nil
-	}
-	if err := json.NewDecoder(f).Decode(v); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(v); err != nil {
 		os.Remove(p)
 		return false, nil
 	}
@@ -96,44 +91,14 @@ func (c Cache) Put(key string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(c.Dir, ".tmp-*") // CreateTemp makes it 0600
-	if err != nil {
+	// Synced: a crash must leave the old entry or the new one, never a
+	// truncated file that parses as something else.
+	if err := privfile.Write(p, b, true); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cache: %w", err)
-	}
-	// fsync before rename: a crash must leave the old entry or the new one,
-	// never a truncated file that parses as something else.
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cache: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return fmt.Errorf("cache: %w", err)
-	}
-	c.sweep()
+	privfile.Sweep(c.Dir)
 	return nil
 }
-
-// sweep removes temporary files that writers killed before their rename left
-// behind (they may hold secrets). A temporary file younger than staleTemp may
-// belong to a writer still at work and is left alone.
-func (c Cache) sweep() {
-	matches, _ := filepath.Glob(filepath.Join(c.Dir, ".tmp-*"))
-	for _, m := range matches {
-		if fi, err := os.Lstat(m); err == nil && time.Since(fi.ModTime()) > staleTemp {
-			os.Remove(m)
-		}
-	}
-}
-
-const staleTemp = time.Minute
 
 // Delete removes the entry for key, if any.
 func (c Cache) Delete(key string) error {

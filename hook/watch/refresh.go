@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/awsrole/awsrole/hook"
+	"github.com/awsrole/awsrole/hook/privfile"
 )
 
 // Refresh is the background refresh of one registration, run by the watcher
@@ -22,7 +23,7 @@ func Refresh(ctx context.Context, p hook.Paths, key string, log io.Writer) error
 	if !validKey(key) {
 		return fmt.Errorf("watch: bad registration key %q", key)
 	}
-	b, _, err := readOwn(filepath.Join(activePath(p), key+".json"))
+	b, _, err := privfile.Read(filepath.Join(activePath(p), key+".json"), maxFile)
 	if err != nil {
 		return fmt.Errorf("watch: registration %s: %w", key, err)
 	}
@@ -31,7 +32,7 @@ func Refresh(ctx context.Context, p hook.Paths, key string, log io.Writer) error
 		return fmt.Errorf("watch: registration %s is damaged", key)
 	}
 	envFile := filepath.Join(refreshPath(p), key+".env")
-	b, _, err = readOwn(envFile)
+	b, _, err = privfile.Read(envFile, maxFile)
 	os.Remove(envFile) // used once, whatever happens next
 	if err != nil {
 		return fmt.Errorf("watch: %s: no environment to refresh from: %w", reg.File, err)

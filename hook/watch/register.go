@@ -13,12 +13,10 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/awsrole/awsrole/hook"
+	"github.com/awsrole/awsrole/hook/privfile"
 	"github.com/awsrole/awsrole/hook/state"
 )
 
@@ -114,52 +112,23 @@ func regKey(file string, env map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// maxFile bounds what the watcher reads of a registration or a refresh
+// environment.
+const maxFile = 64 << 10
+
 // writeIfChanged makes path hold data (0600, in a 0700 directory), writing
 // only when it differs; with touch, an equal file older than touchEvery gets
 // a new mtime instead, which is what keeps a registration alive.
 func writeIfChanged(path string, data []byte, touch bool) error {
-	if old, mtime, err := readOwn(path); err == nil && bytes.Equal(old, data) {
+	if old, mtime, err := privfile.Read(path, maxFile); err == nil && bytes.Equal(old, data) {
 		if touch && time.Since(mtime) > touchEvery {
 			now := time.Now()
 			return os.Chtimes(path, now, now)
 		}
 		return nil
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*") // 0600
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-// readOwn reads a small regular file that belongs to this user and that no
-// one else can read or write, without following a symlink.
-func readOwn(path string) ([]byte, time.Time, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || !ok || int(st.Uid) != os.Getuid() || fi.Size() > 64<<10 {
-		return nil, time.Time{}, errors.New("not a private file of this user")
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	return b, fi.ModTime(), err
+	return privfile.Write(path, data, false)
 }

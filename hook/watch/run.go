@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/awsrole/awsrole/hook"
+	"github.com/awsrole/awsrole/hook/privfile"
 )
 
 // Defaults of Options.
@@ -502,7 +503,7 @@ func (w *watcher) scan(now time.Time) {
 			continue
 		}
 		key := strings.TrimSuffix(name, ".json")
-		b, mtime, err := readOwn(filepath.Join(dir, name))
+		b, mtime, err := privfile.Read(filepath.Join(dir, name), maxFile)
 		var r Registration
 		if err != nil || json.Unmarshal(b, &r) != nil || !filepath.IsAbs(r.File) {
 			continue
