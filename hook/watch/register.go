@@ -127,8 +127,15 @@ func writeIfChanged(path string, data []byte, touch bool) error {
 		}
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	return privfile.Write(path, data, false)
+	if err := privfile.Write(path, data, false); err != nil {
+		return err
+	}
+	// A refresh environment may hold the user's own keys: what a killed
+	// writer left of one must not stay.
+	privfile.Sweep(dir)
+	return nil
 }

@@ -314,6 +314,35 @@ func TestRegistrationHoldsNoCredential(t *testing.T) {
 	}
 }
 
+// TestKilledWriterLeavesNoSecret: a temporary file that a prompt killed
+// while writing a refresh environment left behind (it may hold the user's
+// own keys) goes at the next write, once no writer can still be at work.
+func TestKilledWriterLeavesNoSecret(t *testing.T) {
+	f := newFixture(t)
+	path := f.project("infra", content)
+	dir := refreshPath(f.p)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale, fresh := filepath.Join(dir, ".tmp-killed"), filepath.Join(dir, ".tmp-writing")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte(`{"AWS_SECRET_ACCESS_KEY":"x"}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	f.register(path, content, time.Now().Add(time.Hour), state.Env{"AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE", "USER": "alice"})
+	if _, err := os.Lstat(stale); err == nil {
+		t.Error("a killed writer's temporary file is still there")
+	}
+	if _, err := os.Lstat(fresh); err != nil {
+		t.Errorf("a temporary file a writer may still be using was removed: %v", err)
+	}
+}
+
 func keys(m map[string]string) []string {
 	var out []string
 	for k := range m {
