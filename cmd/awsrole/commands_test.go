@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/awsrole/awsrole/internal/testenv"
 )
 
 // printsCredentials are the commands whose purpose is to hand credentials
@@ -56,7 +56,7 @@ func TestProgress(t *testing.T) {
 	progressDelay, progressSlow, progressTick = 30*time.Millisecond, 120*time.Millisecond, 5*time.Millisecond
 
 	t.Run("quick work shows nothing", func(t *testing.T) {
-		var term syncBuffer
+		var term testenv.Buffer
 		m := &messages{w: &term, terminal: true}
 		p := m.startProgress()
 		time.Sleep(10 * time.Millisecond)
@@ -66,7 +66,7 @@ func TestProgress(t *testing.T) {
 		}
 	})
 	t.Run("slow work shows, then a message erases it", func(t *testing.T) {
-		var term syncBuffer
+		var term testenv.Buffer
 		m := &messages{w: &term, terminal: true}
 		p := m.startProgress()
 		time.Sleep(200 * time.Millisecond)
@@ -82,7 +82,7 @@ func TestProgress(t *testing.T) {
 		}
 	})
 	t.Run("an MFA prompt pauses it", func(t *testing.T) {
-		var term syncBuffer
+		var term testenv.Buffer
 		m := &messages{w: &term, terminal: true}
 		p := m.startProgress()
 		time.Sleep(60 * time.Millisecond)
@@ -96,7 +96,7 @@ func TestProgress(t *testing.T) {
 		p.end()
 	})
 	t.Run("not a terminal: nothing", func(t *testing.T) {
-		var out syncBuffer
+		var out testenv.Buffer
 		m := &messages{w: &out}
 		p := m.startProgress()
 		time.Sleep(60 * time.Millisecond)
@@ -106,17 +106,3 @@ func TestProgress(t *testing.T) {
 		}
 	})
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-func (s *syncBuffer) Len() int       { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Len() }

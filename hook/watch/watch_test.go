@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -18,33 +16,17 @@ import (
 	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/hook/state"
 	"github.com/awsrole/awsrole/hook/trust"
+	"github.com/awsrole/awsrole/internal/testenv"
 )
 
 // Waits are bounded generously and assert what happened, never how fast.
 const patience = 20 * time.Second
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	t    *testing.T
 	home string
 	p    hook.Paths
-	log  *syncBuf
+	log  *testenv.Buffer
 	done chan error
 	stop context.CancelFunc
 	// refreshed receives the keys the watcher asked to refresh.
@@ -53,7 +35,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	home := t.TempDir()
-	f := &fixture{t: t, home: home, log: &syncBuf{}, refreshed: make(chan string, 8), p: hook.Paths{
+	f := &fixture{t: t, home: home, log: &testenv.Buffer{}, refreshed: make(chan string, 8), p: hook.Paths{
 		Config: filepath.Join(home, "config"), Data: filepath.Join(home, "data"),
 		Cache: filepath.Join(home, "cache"), State: filepath.Join(home, "state")}}
 	// As after any 'awsrole allow': a generation exists.

@@ -1,6 +1,8 @@
-// Package testenv finds the external tools tests drive (real shells, the AWS
-// CLI, linters). Locally a missing tool skips the test; under CI (CI=true) it
-// fails it, because a skipped test must never be counted as a pass there.
+// Package testenv is what the tests of several packages share. It finds the
+// external tools tests drive (real shells, the AWS CLI, linters): locally a
+// missing tool skips the test; under CI (CI=true) it fails it, because a
+// skipped test must never be counted as a pass there. And Buffer collects
+// what a concurrent writer prints.
 package testenv
 
 import (
