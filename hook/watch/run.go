@@ -421,17 +421,35 @@ func (w *watcher) bump(reason string) {
 	w.log.Printf("bumped the generation: %s", reason)
 }
 
+// duties is what the clock asks of one registration at a time.
+type duties struct {
+	expire   bool // no prompt for the idle time: stop watching it
+	rollCall bool // half the idle time: shells still in use should register again
+	refresh  bool // the background refresh is due
+	bump     bool // the refresh time is reached: shells must ask the binary
+}
+
+func (d duties) any() bool { return d.expire || d.rollCall || d.refresh || d.bump }
+
+func (w *watcher) duties(key string, e *entry, now time.Time) duties {
+	d := duties{
+		expire:   !now.Before(e.touched.Add(w.o.Idle)),
+		rollCall: !now.Before(e.touched.Add(w.o.Idle/2)) && !e.called.Equal(e.touched),
+	}
+	if !e.RefreshAt.IsZero() {
+		d.refresh = e.hasEnv && !now.Before(w.refreshTime(e)) && now.Before(e.RefreshAt) &&
+			!e.refreshed.Equal(e.RefreshAt) && !w.refreshing[key]
+		d.bump = !now.Before(e.RefreshAt) && !e.bumped.Equal(e.RefreshAt)
+	}
+	return d
+}
+
 // tick does what is due by the clock; it returns false when the watcher
 // must exit.
 func (w *watcher) tick(ctx context.Context, now time.Time) bool {
 	due := false
 	for key, e := range w.regs {
-		half, gone := e.touched.Add(w.o.Idle/2), e.touched.Add(w.o.Idle)
-		due = due || !now.Before(gone) || (!now.Before(half) && !e.called.Equal(e.touched))
-		if !e.RefreshAt.IsZero() {
-			due = due || (!now.Before(e.RefreshAt) && !e.bumped.Equal(e.RefreshAt)) ||
-				(e.hasEnv && !now.Before(w.refreshTime(e)) && now.Before(e.RefreshAt) && !e.refreshed.Equal(e.RefreshAt) && !w.refreshing[key])
-		}
+		due = due || w.duties(key, e, now).any()
 	}
 	if due || now.Sub(w.lastCheck) >= recheckEvery || (len(w.regs) == 0 && !now.Before(w.lastActive().Add(w.o.Idle))) {
 		if !w.lockIntact() {
@@ -442,23 +460,20 @@ func (w *watcher) tick(ctx context.Context, now time.Time) bool {
 	}
 	var reasons []string
 	for key, e := range w.regs {
+		d := w.duties(key, e, now)
 		switch {
-		case !now.Before(e.touched.Add(w.o.Idle)):
+		case d.expire:
 			w.log.Printf("%s: no prompt for %s; no longer watched", e.File, w.o.Idle)
 			os.Remove(filepath.Join(activePath(w.o.Paths), key+".json"))
 			os.Remove(filepath.Join(refreshPath(w.o.Paths), key+".env"))
 			delete(w.regs, key)
 			w.reconcile = true
 			continue
-		case !now.Before(e.touched.Add(w.o.Idle/2)) && !e.called.Equal(e.touched):
+		case d.rollCall:
 			e.called = e.touched
 			reasons = append(reasons, "roll call: shells still in use register again")
 		}
-		if e.RefreshAt.IsZero() {
-			continue
-		}
-		if e.hasEnv && !now.Before(w.refreshTime(e)) && now.Before(e.RefreshAt) &&
-			!e.refreshed.Equal(e.RefreshAt) && !w.refreshing[key] {
+		if d.refresh {
 			e.refreshed = e.RefreshAt
 			w.refreshing[key] = true
 			w.log.Printf("%s: refreshing ahead of %s", e.File, e.RefreshAt.Local().Format(time.TimeOnly))
@@ -468,7 +483,7 @@ func (w *watcher) tick(ctx context.Context, now time.Time) bool {
 				w.done <- refreshResult{key, w.o.Refresh(rctx, key)}
 			}(key)
 		}
-		if !now.Before(e.RefreshAt) && !e.bumped.Equal(e.RefreshAt) {
+		if d.bump {
 			e.bumped = e.RefreshAt
 			reasons = append(reasons, e.File+": refresh time")
 		}
