@@ -16,9 +16,10 @@ import (
 // directory name, put the binary in a directory of that name (so the path
 // holds any bytes a file name can), render the hook, source it in the real
 // interactive shell from inside that same directory, and run the hook once.
-// The oracle is the shell: _awsrole_bin must read back byte-identical, the stand-in binary must have been run (by that
-// exact path) with exactly its hookCall arguments, from that working
-// directory, and nothing may be printed. Paths a shell cannot hold (NUL) and
+// The oracle is the shell: _awsrole_bin must read back byte-identical, the
+// stand-in binary must have been run (by that exact path) with exactly its
+// hookCall arguments, from that working directory, and nothing may be
+// printed. Paths a shell cannot hold (NUL) and
 // relative paths are refused by Hook with an error.
 
 func FuzzHookPathsBash(f *testing.F) { fuzzHookPaths(f, Bash) }
