@@ -41,8 +41,9 @@ func TestUnchangedPromptRunsNoBinary(t *testing.T) {
 					t.Fatal(err)
 				}
 				n := strings.Count(string(b), "\n")
-				defer func() { seen = n }()
-				return n - seen
+				since := n - seen
+				seen = n
+				return since
 			}
 			unchanged := func(where string) {
 				t.Helper()
@@ -65,7 +66,6 @@ func TestUnchangedPromptRunsNoBinary(t *testing.T) {
 			if env := s.Env(); env["AWSROLE_ROLE"] != deployRole {
 				t.Fatalf("AWSROLE_ROLE = %q after entering the project", env["AWSROLE_ROLE"])
 			}
-			ran()
 			unchanged("inside a project")
 
 			// allow bumps the generation: the next prompt asks the binary.
