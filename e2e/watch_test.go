@@ -86,6 +86,7 @@ func TestWatcherBlocksEditAtNextPrompt(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t)
+			showWatchLog(t, w)
 			dir := w.allowedProject("infra", deployFile)
 			s := w.shell(kind)
 			wantOutput(t, s.Run("cd infra"), "awsrole: assumed "+deployRole)

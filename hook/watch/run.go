@@ -512,6 +512,7 @@ func (w *watcher) scan(now time.Time) {
 	dir := activePath(w.o.Paths)
 	ents, _ := os.ReadDir(dir)
 	seen := map[string]bool{}
+	var unchecked []*entry // new, or with a new digest: not yet compared with the file
 	for _, de := range ents {
 		name := de.Name()
 		if !strings.HasSuffix(name, ".json") || strings.HasPrefix(name, ".") {
@@ -534,13 +535,10 @@ func (w *watcher) scan(now time.Time) {
 		if !e.RefreshAt.Equal(r.RefreshAt) {
 			e.firstSeen = now
 		}
-		newDigest := e.Digest != r.Digest
-		e.Registration, e.touched, e.hasEnv = r, mtime, envErr == nil
-		// An edit between the shell's read and this watch would otherwise
-		// go unseen.
-		if newDigest && hook.FileDigest(r.File) != r.Digest {
-			w.mark(now, r.File+" changed before it was watched")
+		if e.Digest != r.Digest {
+			unchecked = append(unchecked, e)
 		}
+		e.Registration, e.touched, e.hasEnv = r, mtime, envErr == nil
 	}
 	for key := range w.regs {
 		if !seen[key] {
@@ -550,13 +548,28 @@ func (w *watcher) scan(now time.Time) {
 	if w.watchAll() {
 		w.mark(now, "a watched directory was replaced")
 	}
+	// An edit between the shell's read of a file and the watch on it sends
+	// no event. Compared only now that the watch is in place, no edit falls
+	// between the two: it is either seen here or sent as an event.
+	for _, e := range unchecked {
+		if hook.FileDigest(e.File) != e.Digest {
+			w.mark(now, e.File+" changed before it was watched")
+		}
+	}
 }
+
+// testHookWatchAll, when set by a test, runs as watchAll begins: the moment
+// before the watches are in place.
+var testHookWatchAll func()
 
 // watchAll makes the inotify watches match what is to be watched now: the
 // state directory, the registrations, the trust store and the directory of
 // every registered file, or, for a directory that does not exist, its
 // nearest existing ancestor (so that its return is seen).
 func (w *watcher) watchAll() (changed bool) {
+	if testHookWatchAll != nil {
+		testHookWatchAll()
+	}
 	want := map[string]*watched{}
 	add := func(dir, name string, k kind) {
 		for {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -176,6 +177,26 @@ func TestEditBeforeWatchingIsSeen(t *testing.T) {
 	before := f.gen()
 	f.start(time.Hour)
 	f.bumped(before, "the edit made before the watch")
+}
+
+// An edit that lands after the watcher read a registration but before its
+// watch on the file is in place sends no event: the watcher must still see it.
+func TestEditJustBeforeTheWatchIsSeen(t *testing.T) {
+	f := newFixture(t)
+	path := f.project("infra", content)
+	f.register(path, content, time.Time{}, nil)
+	var once sync.Once
+	testHookWatchAll = func() {
+		once.Do(func() {
+			if err := os.WriteFile(path, []byte(content+"# edited\n"), 0o600); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(func() { testHookWatchAll = nil })
+	before := f.gen()
+	f.start(time.Hour)
+	f.bumped(before, "the edit made as the watch was being set up")
 }
 
 func TestDirectoryDeletedRecreatedRenamed(t *testing.T) {
