@@ -102,6 +102,10 @@ declare -A title=(
 )
 declare -A res
 start=$(date +%s)
+# CPU time the hypervisor gave to other guests (steal), over the whole run:
+# on a shared VM, the other cause of a wide spread besides local load.
+cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= 9; i++) t += $i; print t, $9 }' /proc/stat; }
+read -r ticks0 steal0 < <(cpu_ticks)
 for scenario in "${scenarios[@]}"; do
 	for sh in bash zsh fish; do
 		# Side by side: one tool right after the other, alternating the order.
@@ -170,6 +174,8 @@ echo "bench: go test -bench (Engine.Export with a cache hit)" >&2
 gobench=$(cd "${root}" && go test -run '^$' -bench 'Export' -benchmem -count 1 ./hook/ 2>&1 | grep -E '^Benchmark') ||
 	die "go test -bench failed"
 elapsed=$(($(date +%s) - start))
+read -r ticks1 steal1 < <(cpu_ticks)
+steal=$(awk -v s=$((steal1 - steal0)) -v t=$((ticks1 - ticks0)) 'BEGIN { printf "%.1f", t > 0 ? 100 * s / t : 0 }')
 
 # --- the report ---
 # ratio DIRENV AWSROLE: how many times below direnv; an overhead within the
@@ -222,7 +228,8 @@ fails=0
 	echo "For reading the unchanged-prompt rows: the same measurement of a prompt hook"
 	echo "that does nothing (bench/noop/hook.SHELL: one empty function, installed like"
 	echo "awsrole's), which is what any hook costs before it does anything, plus the"
-	echo "harness's own bias:"
+	echo "harness's own bias. In zsh, every function call maps and unmaps a heap arena"
+	echo "(bench/noop/hook.zsh says how to count it), which no zsh prompt hook avoids:"
 	echo
 	echo "| shell | no-op hook µs (min–max) |"
 	echo "|---|---|"
@@ -265,6 +272,7 @@ fails=0
 	if [[ -r /proc/pressure/cpu ]]; then
 		echo "cpu wait: $(awk '/^some/ {sub("avg300=", "", $4); print $4 "% over the last 5 minutes (/proc/pressure/cpu)"}' /proc/pressure/cpu)"
 	fi
+	echo "cpu steal: ${steal}% of the run's CPU time went to other guests (/proc/stat)"
 	echo "kernel:  $(uname -sr)"
 	echo "shells:  bash ${BASH_VERSION}, $(zsh --version | cut -d' ' -f1-2), $(fish --version 2>&1 | sed 's/, version / /')"
 	echo "tools:   $(direnv version | sed 's/^/direnv /'), $(go version | cut -d' ' -f3), awsrole $("${bin}/awsrole" version | cut -d' ' -f2)"
