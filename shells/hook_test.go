@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsrole/awsrole/hook"
 	"github.com/awsrole/awsrole/internal/testenv"
 )
 
@@ -498,5 +499,27 @@ true <$AWSROLE_TEST_D1/end`,
 				t.Errorf("binary log %q, want one run", got)
 			}
 		})
+	}
+}
+
+// The fish hook and bash before 5.1 test for "no recheck time" by its value,
+// written out in the script: it must be the engine's.
+func TestHooksSpellNoRecheckAsTheEngine(t *testing.T) {
+	for name, tc := range map[string]struct {
+		script string
+		test   *regexp.Regexp
+	}{
+		"fish": {fishHook, regexp.MustCompile(`test "\$_awsrole_recheck" = (\d+)`)},
+		"bash": {bashHook, regexp.MustCompile(`\$\{_awsrole_recheck\} == (\d+)`)},
+	} {
+		m := tc.test.FindAllStringSubmatch(tc.script, -1)
+		if len(m) == 0 {
+			t.Errorf("%s: the hook no longer tests for no recheck time as %s; update this test", name, tc.test)
+		}
+		for _, sm := range m {
+			if sm[1] != hook.NoRecheck {
+				t.Errorf("%s: the hook tests for no recheck time as %s, the engine writes %s", name, sm[1], hook.NoRecheck)
+			}
+		}
 	}
 }
