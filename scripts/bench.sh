@@ -175,7 +175,7 @@ gobench=$(cd "${root}" && go test -run '^$' -bench 'Export' -benchmem -count 1 .
 	die "go test -bench failed"
 elapsed=$(($(date +%s) - start))
 read -r ticks1 steal1 < <(cpu_ticks)
-steal=$(awk -v s=$((steal1 - steal0)) -v t=$((ticks1 - ticks0)) 'BEGIN { printf "%.1f", t > 0 ? 100 * s / t : 0 }')
+steal=$(awk -v s=$((steal1 - steal0)) -v t=$((ticks1 - ticks0)) 'BEGIN { printf "%.1f", (t > 0 ? 100 * s / t : 0) }')
 
 # --- the report ---
 # ratio DIRENV AWSROLE: how many times below direnv; an overhead within the
