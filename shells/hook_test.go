@@ -176,7 +176,7 @@ func newFakeBin(t *testing.T, sh Shell) *fakeBin {
 	if err := os.WriteFile(o.Bin, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	code, err := sh.Export(map[string]*string{"_awsrole_recheck": ptr("9999999999"), "_awsrole_mark": ptr(f.gen), "AWSROLE_ROLE": ptr(testRole)})
+	code, err := sh.Export(map[string]*string{"_awsrole_recheck": ptr(hook.NoRecheck), "_awsrole_mark": ptr(f.gen), "AWSROLE_ROLE": ptr(testRole)})
 	if err != nil {
 		t.Fatal(err)
 	}

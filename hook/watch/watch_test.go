@@ -2,8 +2,6 @@ package watch
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/awsrole/awsrole/hook"
+	"github.com/awsrole/awsrole/hook/config"
 	"github.com/awsrole/awsrole/hook/state"
 	"github.com/awsrole/awsrole/hook/trust"
 	"github.com/awsrole/awsrole/internal/testenv"
@@ -111,15 +110,10 @@ func (f *fixture) project(name, content string) string {
 	return path
 }
 
-func digest(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
-}
-
 // register does what a prompt's export does for a shell governed by path.
 func (f *fixture) register(path, content string, refreshAt time.Time, base state.Env) {
 	f.t.Helper()
-	st := &state.State{File: path, Dir: filepath.Dir(path), Digest: digest(content), Role: "arn:aws:iam::222222222222:role/deploy",
+	st := &state.State{File: path, Dir: filepath.Dir(path), Digest: config.Digest([]byte(content)), Role: "arn:aws:iam::222222222222:role/deploy",
 		RefreshAt: refreshAt, Set: map[string]string{}}
 	if err := register(f.p, hook.Result{State: st, Base: base}); err != nil {
 		f.t.Fatal(err)
@@ -291,7 +285,7 @@ func TestRegistrationHoldsNoCredential(t *testing.T) {
 	if strings.Contains(string(b), secret) || strings.Contains(string(b), "AKIA") {
 		t.Errorf("the registration holds a credential: %s", b)
 	}
-	if strings.Contains(regs[0], digest(secret)[:8]) {
+	if strings.Contains(regs[0], config.Digest([]byte(secret))[:8]) {
 		t.Error("the registration key depends on the secret")
 	}
 	for _, p := range append(regs, envs...) {
